@@ -33,10 +33,9 @@ export interface DetectedFace {
   eyes?: { right: Point; left: Point };
 }
 
-/** A face cut out and resampled the way the emotion model was trained. */
+/** A face cut out and resampled the way the emotion model was trained: size*size pixels, interleaved channels. */
 export interface FaceCrop {
-  /** size*size*channels floats, normalised as the model's sidecar says, channel-planar (CHW). */
-  tensor: Float32Array;
+  pixels: Uint8Array;
   size: number;
   channels: 1 | 3;
 }
