@@ -1,0 +1,109 @@
+// Stage 6: draw the answer on the photo. Each face gets its number, a box, the emotion word and a drawn emoji, so
+// colour is never the only cue. Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
+// deficiencies); every mark has a dark outline and labels sit on a dark plate, so they read on light and dark photos.
+// Emoji are drawn as vector shapes rather than font glyphs, so they look the same on every machine.
+import sharp from 'sharp';
+import { invalidOption } from '../errors.js';
+import { EMOTION_WORDS } from './describe.js';
+import type { Box, Emotion, FaceResult, RgbImage } from './types.js';
+
+export type AnnotationFormat = 'png' | 'jpeg';
+
+export const EMOTION_COLOURS: Readonly<Record<Emotion, string>> = Object.freeze({
+  angry: '#D55E00',
+  disgust: '#009E73',
+  fear: '#CC79A7',
+  happy: '#E69F00',
+  sad: '#0072B2',
+  surprise: '#56B4E9',
+  neutral: '#BBBBBB',
+});
+
+// Features of each drawn emoji on a face of radius 1 centred at 0,0 (SVG path data; y grows downwards).
+const EMOJI_FEATURES: Readonly<Record<Emotion, string>> = Object.freeze({
+  angry: 'M-0.6,-0.45 L-0.15,-0.2 M0.6,-0.45 L0.15,-0.2 M-0.4,0.5 Q0,0.25 0.4,0.5',
+  disgust: 'M-0.55,-0.2 L-0.2,-0.2 M0.2,-0.2 L0.55,-0.2 M-0.45,0.45 Q-0.2,0.25 0,0.45 Q0.2,0.65 0.45,0.45',
+  fear: 'M-0.6,-0.5 Q-0.35,-0.75 -0.15,-0.5 M0.15,-0.5 Q0.35,-0.75 0.6,-0.5 M-0.35,0.55 Q0,0.2 0.35,0.55 Z',
+  happy: 'M-0.5,0.2 Q0,0.75 0.5,0.2',
+  sad: 'M-0.45,0.6 Q0,0.2 0.45,0.6 M-0.55,-0.45 L-0.2,-0.6 M0.55,-0.45 L0.2,-0.6',
+  surprise: 'M-0.6,-0.55 Q-0.35,-0.8 -0.1,-0.55 M0.1,-0.55 Q0.35,-0.8 0.6,-0.55',
+  neutral: 'M-0.4,0.4 L0.4,0.4',
+});
+
+function emojiSvg(emotion: Emotion, cx: number, cy: number, r: number): string {
+  const eyeR = emotion === 'surprise' || emotion === 'fear' ? 0.16 : 0.11;
+  const eyes = emotion === 'disgust' ? '' : `<circle cx="-0.33" cy="-0.15" r="${eyeR}"/><circle cx="0.33" cy="-0.15" r="${eyeR}"/>`;
+  const mouth = emotion === 'surprise' ? '<ellipse cx="0" cy="0.45" rx="0.18" ry="0.25"/>' : '';
+  return (
+    `<g transform="translate(${fmt(cx)},${fmt(cy)}) scale(${fmt(r)})">` +
+    `<circle r="0.95" fill="#FFD54F" stroke="#1A1A1A" stroke-width="0.1"/>` +
+    `<g fill="#1A1A1A">${eyes}${mouth}</g>` +
+    `<path d="${EMOJI_FEATURES[emotion]}" fill="none" stroke="#1A1A1A" stroke-width="0.12" stroke-linecap="round"/>` +
+    `</g>`
+  );
+}
+
+function fmt(n: number): string {
+  return (Math.round(n * 100) / 100).toString();
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The overlay for an image of width x height with boxes in those pixels. */
+export function annotationSvg(width: number, height: number, faces: ReadonlyArray<Pick<FaceResult, 'number' | 'emotion' | 'box'>>): string {
+  const base = Math.min(width, height);
+  const stroke = Math.max(2, Math.round(base / 250));
+  const font = Math.max(13, Math.round(base / 32));
+  const pad = Math.round(font * 0.3);
+  const plateH = font + 2 * pad;
+  const parts: string[] = [];
+  for (const face of faces) {
+    const { x, y, width: w, height: h } = face.box;
+    const colour = EMOTION_COLOURS[face.emotion];
+    parts.push(
+      `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="none" stroke="#111" stroke-opacity="0.85" stroke-width="${stroke + 2}"/>`,
+      `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
+    );
+    const label = `${face.number} ${EMOTION_WORDS[face.emotion]}`;
+    // DejaVu Sans Bold averages about 0.62 em per character; the emoji takes one line height.
+    const plateW = Math.round(label.length * font * 0.62 + plateH + 3 * pad);
+    const plate = placePlate(face.box, plateW, plateH, width, height);
+    parts.push(
+      `<rect x="${fmt(plate.x)}" y="${fmt(plate.y)}" width="${plateW}" height="${plateH}" rx="${pad}" fill="#1A1A1A" fill-opacity="0.88" stroke="${colour}" stroke-width="${Math.max(1, stroke / 2)}"/>`,
+      emojiSvg(face.emotion, plate.x + pad + plateH / 2 - pad, plate.y + plateH / 2, (plateH - 2 * pad) / 2 + 1),
+      `<text x="${fmt(plate.x + plateH + pad)}" y="${fmt(plate.y + pad + font * 0.85)}" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="${font}" fill="#FFFFFF">${escapeXml(label)}</text>`,
+    );
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
+}
+
+/** Puts the label above the box, else below it, else inside its top edge; always within the image. */
+function placePlate(box: Box, w: number, h: number, width: number, height: number): { x: number; y: number } {
+  const x = Math.min(Math.max(0, box.x), Math.max(0, width - w));
+  let y = box.y - h - 2;
+  if (y < 0) y = box.y + box.height + 2;
+  if (y + h > height) y = Math.max(0, box.y + 2);
+  return { x, y };
+}
+
+export interface RenderOptions {
+  format: AnnotationFormat;
+  /** JPEG quality. */
+  quality?: number;
+}
+
+/** Draws faces (boxes in the image's own pixels) on the image and encodes it. */
+export async function renderAnnotated(
+  image: RgbImage,
+  faces: ReadonlyArray<Pick<FaceResult, 'number' | 'emotion' | 'box'>>,
+  options: RenderOptions,
+): Promise<Buffer> {
+  if (options.format !== 'png' && options.format !== 'jpeg') throw invalidOption('format', '"png" or "jpeg"', options.format);
+  const quality = options.quality ?? 88;
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw invalidOption('quality', 'an integer from 1 to 100', quality);
+  const svg = Buffer.from(annotationSvg(image.width, image.height, faces));
+  const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).composite([{ input: svg, top: 0, left: 0 }]);
+  return options.format === 'png' ? pipeline.png({ compressionLevel: 6 }).toBuffer() : pipeline.jpeg({ quality, mozjpeg: false }).toBuffer();
+}
