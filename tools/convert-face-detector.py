@@ -3,15 +3,16 @@
 
 Reads node_modules/@vladmandic/face-api/model/ssd_mobilenetv1_model-weights_manifest.json and its .bin,
 dequantises every weight (value = q * scale + min, as tfjs does), builds the same network with onnx.helper
-(NCHW inside, TF 'SAME' padding written as explicit asymmetric pads) and writes:
+(NCHW inside, TF 'SAME' padding as ONNX SAME_UPPER) and writes:
 
   assets/models/face-detector.onnx   opset 13, dynamic batch
   assets/models/face-detector.json   sidecar read by src/models/face-detector.ts
 
-The graph takes uint8 RGB tiles [N,512,512,3] (NHWC, exactly what a raw image buffer holds), normalises them to
--1..1 inside, and decodes the box regressions against the model's own anchors inside, so the outputs are
-boxes [N,5118,4] as (x1, y1, x2, y2) in 0..1 of the tile, and face scores [N,5118] after the sigmoid.
-Non-maximum suppression is left to the caller.
+The graph takes uint8 RGB images [N,H,W,3] (NHWC, exactly what a raw image buffer holds; H and W dynamic,
+multiples of 32, 512x512 is the size face-api uses), normalises them to -1..1 inside, builds the anchors for the
+actual feature-map sizes (keeping the pixel sizes learned at 512) and decodes the box regressions against them, so
+the outputs are boxes [N,K,4] as (x1, y1, x2, y2) in 0..1 of the input, and face scores [N,K] after the sigmoid
+(K = 5118 at 512x512). Non-maximum suppression is left to the caller.
 
 Run: /usr/bin/python3 tools/convert-face-detector.py   (same inputs give a byte-identical file)
 """
@@ -31,7 +32,8 @@ MANIFEST = 'ssd_mobilenetv1_model-weights_manifest.json'
 OUT_DIR = os.path.join(ROOT, 'assets', 'models')
 OUT_NAME = 'face-detector'
 
-INPUT_SIZE = 512
+INPUT_SIZE = 512  # training size; the anchors' pixel sizes come from it
+SIZE_MULTIPLE = 32  # total stride of the backbone: inputs whose sides are multiples of it keep anchors on cell centres
 BN_EPSILON = 0.0010000000474974513  # face-api's depthwise batch-norm epsilon
 # Box-coder scales of the TF object-detection API model: y, x by 10, h, w by 5.
 CENTER_SCALE = 10.0
@@ -81,45 +83,38 @@ class GraphBuilder:
     def __init__(self):
         self.nodes = []
         self.inits = []
-        self.count = 0
 
     def const(self, name, array):
-        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        # np.ascontiguousarray would turn a 0-d scalar into shape [1]; keep scalars scalar.
+        array = np.asarray(array) if np.ndim(array) == 0 else np.ascontiguousarray(array)
+        self.inits.append(numpy_helper.from_array(array, name))
         return name
 
     def op(self, op_type, inputs, name, **attrs):
         self.nodes.append(helper.make_node(op_type, inputs, [name], name=name, **attrs))
         return name
 
-    def same_pads(self, size, kernel, stride):
-        """TF 'SAME' padding: the odd pixel goes at the end (bottom/right)."""
-        out = -(-size // stride)
-        total = max((out - 1) * stride + kernel - size, 0)
-        return total // 2, total - total // 2, out
+    def conv(self, x, weight_hwio, bias, stride, name, group=1, clip6=True):
+        """Conv with TF-layout weights [kh, kw, in, out] (or [kh, kw, in, 1] depthwise).
 
-    def conv(self, x, size, weight_hwio, bias, stride, name, group=1, clip6=True):
-        """Conv with TF-layout weights [kh, kw, in, out] (or [kh, kw, in, 1] depthwise)."""
+        SAME_UPPER is TF's 'SAME': the odd padding pixel goes at the bottom/right, for any input size."""
         kernel = weight_hwio.shape[0]
-        begin, end, out_size = self.same_pads(size, kernel, stride)
-        if group == 1:
-            w = weight_hwio.transpose(3, 2, 0, 1)
-        else:
-            w = weight_hwio.transpose(2, 3, 0, 1)
+        w = weight_hwio.transpose(3, 2, 0, 1) if group == 1 else weight_hwio.transpose(2, 3, 0, 1)
         inputs = [x, self.const(f'{name}.weight', w.astype(np.float32)), self.const(f'{name}.bias', bias.astype(np.float32))]
         y = self.op('Conv', inputs, name, kernel_shape=[kernel, kernel], strides=[stride, stride],
-                    pads=[begin, begin, end, end], group=group)
+                    auto_pad='SAME_UPPER', group=group)
         if clip6:
             y = self.op('Clip', [y, 'relu6.min', 'relu6.max'], f'{name}.relu6')
-        return y, out_size
+        return y
 
 
-def pointwise(g, w, prefix, idx, x, size, stride, name):
+def pointwise(g, w, prefix, idx, x, stride, name):
     weight = w[f'{prefix}/Conv2d_{idx}_pointwise/weights']
     bias = w[f'{prefix}/Conv2d_{idx}_pointwise/convolution_bn_offset']
-    return g.conv(x, size, weight, bias, stride, name)
+    return g.conv(x, weight, bias, stride, name)
 
 
-def depthwise(g, w, idx, x, size, stride):
+def depthwise(g, w, idx, x, stride):
     p = f'MobilenetV1/Conv2d_{idx}_depthwise'
     # Fold batch norm into the depthwise filter, in float64 so folding adds no rounding of its own.
     gamma = w[f'{p}/BatchNorm/gamma'].astype(np.float64)
@@ -129,23 +124,77 @@ def depthwise(g, w, idx, x, size, stride):
     factor = gamma / np.sqrt(var + BN_EPSILON)
     weight = w[f'{p}/depthwise_weights'].astype(np.float64) * factor.reshape(1, 1, -1, 1)
     bias = beta - mean * factor
-    return g.conv(x, size, weight, bias, stride, f'backbone.{idx}.depthwise', group=weight.shape[2])
+    return g.conv(x, weight, bias, stride, f'backbone.{idx}.depthwise', group=weight.shape[2])
 
 
 def box_predictor(g, w, idx, x, name_prefix):
-    """Returns (encodings [N,A*H*W,4], face logits [N,A*H*W]) in TF's (h, w, anchor) order."""
+    """Returns (encodings [N,H*W*A,4], face logits [N,H*W*A], raw box conv) in TF's (h, w, anchor) order."""
     p = f'Prediction/BoxPredictor_{idx}'
-    enc, _ = g.conv(x, 1, w[f'{p}/BoxEncodingPredictor/weights'], w[f'{p}/BoxEncodingPredictor/biases'], 1,
-                    f'{name_prefix}.box', clip6=False)
+    raw = g.conv(x, w[f'{p}/BoxEncodingPredictor/weights'], w[f'{p}/BoxEncodingPredictor/biases'], 1,
+                 f'{name_prefix}.box', clip6=False)
     # Keep only the face channel of each anchor's (background, face, unused) triple.
     cls_w = w[f'{p}/ClassPredictor/weights'][..., FACE_CLASS::CLASSES_PER_ANCHOR]
     cls_b = w[f'{p}/ClassPredictor/biases'][FACE_CLASS::CLASSES_PER_ANCHOR]
-    cls, _ = g.conv(x, 1, cls_w, cls_b, 1, f'{name_prefix}.face', clip6=False)
-    enc = g.op('Transpose', [enc], f'{name_prefix}.box.nhwc', perm=[0, 2, 3, 1])
+    cls = g.conv(x, cls_w, cls_b, 1, f'{name_prefix}.face', clip6=False)
+    enc = g.op('Transpose', [raw], f'{name_prefix}.box.nhwc', perm=[0, 2, 3, 1])
     enc = g.op('Reshape', [enc, 'shape.boxes'], f'{name_prefix}.box.flat')
     cls = g.op('Transpose', [cls], f'{name_prefix}.face.nhwc', perm=[0, 2, 3, 1])
     cls = g.op('Reshape', [cls, 'shape.scores'], f'{name_prefix}.face.flat')
-    return enc, cls
+    return enc, cls, raw
+
+
+def anchor_pixel_sizes(anchors):
+    """Per predictor level, the (w, h) of each anchor in pixels of the 512 input the model was trained at.
+
+    TF's grid anchor generator puts anchor (i, j) of a g x g grid at centre ((i + 0.5) / g, (j + 0.5) / g) with
+    sizes that do not depend on the cell; read the sizes from the first cell of each level and check the rule."""
+    levels, start = [], 0
+    for level, grid in enumerate(PREDICTOR_GRIDS):
+        per_cell = 3 if level == 0 else 6
+        count = grid * grid * per_cell
+        block = anchors[start:start + count].reshape(grid, grid, per_cell, 4)
+        wh = np.stack([block[0, 0, :, 3] - block[0, 0, :, 1], block[0, 0, :, 2] - block[0, 0, :, 0]], axis=1) * INPUT_SIZE
+        centre = (np.arange(grid) + 0.5) / grid
+        rebuilt = np.empty_like(block)
+        rebuilt[..., 0] = centre[:, None, None] - wh[None, None, :, 1] / INPUT_SIZE / 2
+        rebuilt[..., 1] = centre[None, :, None] - wh[None, None, :, 0] / INPUT_SIZE / 2
+        rebuilt[..., 2] = centre[:, None, None] + wh[None, None, :, 1] / INPUT_SIZE / 2
+        rebuilt[..., 3] = centre[None, :, None] + wh[None, None, :, 0] / INPUT_SIZE / 2
+        err = np.abs(rebuilt - block).max()
+        if err > 1e-5:
+            raise ValueError(f'anchors of level {level} do not follow the grid rule (max error {err})')
+        levels.append(wh)
+        start += count
+    if start != anchors.shape[0]:
+        raise ValueError(f'unexpected anchor count {anchors.shape[0]}')
+    return levels
+
+
+def anchor_level(g, level, raw_box, sizes_wh, image_hw):
+    """Anchors [H*W*A, 4] as (cx, cy, w, h) normalised to the input, for the grid of `raw_box`."""
+    n = f'anchors.{level}'
+    shape = g.op('Shape', [raw_box], f'{n}.shape')
+    gh = g.op('Gather', [shape, 'index.2'], f'{n}.gh')
+    gw = g.op('Gather', [shape, 'index.3'], f'{n}.gw')
+
+    def centres(count, axis):
+        r = g.op('Range', ['int.0', count, 'int.1'], f'{n}.{axis}.range')
+        r = g.op('Cast', [r], f'{n}.{axis}.float', to=TensorProto.FLOAT)
+        r = g.op('Add', [r, 'float.half'], f'{n}.{axis}.mid')
+        return g.op('Div', [r, g.op('Cast', [count], f'{n}.{axis}.count', to=TensorProto.FLOAT)], f'{n}.{axis}.centre')
+
+    per_cell = sizes_wh.shape[0]
+    grid_shape = g.op('Concat', [g.op('Unsqueeze', [gh, 'axes.0'], f'{n}.gh1'), g.op('Unsqueeze', [gw, 'axes.0'], f'{n}.gw1'),
+                                 g.const(f'{n}.per.cell', np.array([per_cell], np.int64))], f'{n}.grid.shape', axis=0)
+    cy = g.op('Reshape', [centres(gh, 'y'), g.const(f'{n}.y.shape', np.array([-1, 1, 1], np.int64))], f'{n}.cy')
+    cx = g.op('Reshape', [centres(gw, 'x'), g.const(f'{n}.x.shape', np.array([1, -1, 1], np.int64))], f'{n}.cx')
+    # Pixel sizes learned at 512 stay pixel sizes at any input size: divide by the input's own height/width.
+    aw = g.op('Div', [g.const(f'{n}.w.px', sizes_wh[:, 0].astype(np.float32)), image_hw[1]], f'{n}.aw')
+    ah = g.op('Div', [g.const(f'{n}.h.px', sizes_wh[:, 1].astype(np.float32)), image_hw[0]], f'{n}.ah')
+    parts = [g.op('Unsqueeze', [g.op('Expand', [v, grid_shape], f'{n}.{k}.grid'), 'axes.3'], f'{n}.{k}.col')
+             for k, v in (('cx', cx), ('cy', cy), ('aw', aw), ('ah', ah))]
+    stacked = g.op('Concat', parts, f'{n}.stacked', axis=3)
+    return g.op('Reshape', [stacked, 'shape.anchors'], n)
 
 
 def build_graph(w):
@@ -154,72 +203,82 @@ def build_graph(w):
     g.const('relu6.max', np.array(6, np.float32))
     g.const('shape.boxes', np.array([0, -1, 4], np.int64))
     g.const('shape.scores', np.array([0, -1], np.int64))
+    g.const('shape.anchors', np.array([-1, 4], np.int64))
+    g.const('index.1', np.array(1, np.int64))
+    g.const('index.2', np.array(2, np.int64))
+    g.const('index.3', np.array(3, np.int64))
+    g.const('int.0', np.array(0, np.int64))
+    g.const('int.1', np.array(1, np.int64))
+    g.const('float.half', np.array(0.5, np.float32))
+    g.const('axes.0', np.array([0], np.int64))
+    g.const('axes.3', np.array([3], np.int64))
 
     # uint8 NHWC -> float NCHW in -1..1 (face-api: x / 127.5 - 1).
     x = g.op('Cast', ['image'], 'input.float', to=TensorProto.FLOAT)
+    image_shape = g.op('Shape', [x], 'input.shape')
+    image_hw = [g.op('Cast', [g.op('Gather', [image_shape, f'index.{i}'], f'input.{k}.int')], f'input.{k}', to=TensorProto.FLOAT)
+                for i, k in ((1, 'height'), (2, 'width'))]
     x = g.op('Transpose', [x], 'input.nchw', perm=[0, 3, 1, 2])
     x = g.op('Div', [x, g.const('norm.div', np.array(127.5, np.float32))], 'input.scaled')
     x = g.op('Sub', [x, g.const('norm.sub', np.array(1.0, np.float32))], 'input.normalised')
 
-    size = INPUT_SIZE
-    x, size = pointwise(g, w, 'MobilenetV1', 0, x, size, 2, 'backbone.0.pointwise')
+    x = pointwise(g, w, 'MobilenetV1', 0, x, 2, 'backbone.0.pointwise')
     conv11 = None
     for idx in range(1, 14):
-        x, size = depthwise(g, w, idx, x, size, 2 if idx in DEPTHWISE_STRIDE2 else 1)
-        x, size = pointwise(g, w, 'MobilenetV1', idx, x, size, 1, f'backbone.{idx}.pointwise')
+        x = depthwise(g, w, idx, x, 2 if idx in DEPTHWISE_STRIDE2 else 1)
+        x = pointwise(g, w, 'MobilenetV1', idx, x, 1, f'backbone.{idx}.pointwise')
         if idx == 11:
             conv11 = x
     features = [conv11, x]
     extra = x
     for idx in range(8):
-        extra, size = pointwise(g, w, 'Prediction', idx, extra, size, 2 if idx % 2 else 1, f'extra.{idx}')
+        extra = pointwise(g, w, 'Prediction', idx, extra, 2 if idx % 2 else 1, f'extra.{idx}')
         if idx % 2:
             features.append(extra)
 
-    encodings, logits = [], []
+    stored = w['Output/extra_dim'].reshape(-1, 4).astype(np.float64)
+    sizes = anchor_pixel_sizes(stored)
+    encodings, logits, anchors = [], [], []
     for idx, feat in enumerate(features):
-        enc, cls = box_predictor(g, w, idx, feat, f'head.{idx}')
+        enc, cls, raw = box_predictor(g, w, idx, feat, f'head.{idx}')
         encodings.append(enc)
         logits.append(cls)
+        anchors.append(anchor_level(g, idx, raw, sizes[idx], image_hw))
     enc = g.op('Concat', encodings, 'encodings', axis=1)
     logit = g.op('Concat', logits, 'face.logits', axis=1)
     g.op('Sigmoid', [logit], 'scores')
+    anchor = g.op('Concat', anchors, 'anchors', axis=0)
 
-    # Decode against the anchors (stored as y1, x1, y2, x2) straight into x1, y1, x2, y2.
-    anchors = w['Output/extra_dim'].reshape(-1, 4).astype(np.float64)
-    if anchors.shape[0] != sum(3 * 32 * 32 if i == 0 else 6 * s * s for i, s in enumerate(PREDICTOR_GRIDS)):
-        raise ValueError(f'unexpected anchor count {anchors.shape[0]}')
-    a_size = np.stack([anchors[:, 3] - anchors[:, 1], anchors[:, 2] - anchors[:, 0]], axis=1)  # w, h
-    a_center = np.stack([anchors[:, 1], anchors[:, 0]], axis=1) + a_size / 2  # cx, cy
-    enc_yx = g.op('Slice', [enc, g.const('slice.c.begin', np.array([0], np.int64)),
-                            g.const('slice.c.end', np.array([2], np.int64)),
-                            g.const('slice.axis', np.array([2], np.int64))], 'enc.center.yx')
-    enc_hw = g.op('Slice', [enc, g.const('slice.s.begin', np.array([2], np.int64)),
-                            g.const('slice.s.end', np.array([4], np.int64)), 'slice.axis'], 'enc.size.hw')
-    # Swap (y, x) -> (x, y) and (h, w) -> (w, h) with a tiny gather.
+    # Box coder: encodings are (ty, tx, th, tw); swap to (tx, ty) and (tw, th) to match (cx, cy, w, h) anchors.
+    def cols(t, begin, name):
+        sl = g.op('Slice', [t, g.const(f'{name}.begin', np.array([begin], np.int64)),
+                            g.const(f'{name}.end', np.array([begin + 2], np.int64)), 'axes.last'], f'{name}.slice')
+        return sl
+
+    g.const('axes.last', np.array([-1], np.int64))
     swap = g.const('swap.index', np.array([1, 0], np.int64))
-    enc_xy = g.op('Gather', [enc_yx, swap], 'enc.center.xy', axis=2)
-    enc_wh = g.op('Gather', [enc_hw, swap], 'enc.size.wh', axis=2)
-    center = g.op('Mul', [enc_xy, g.const('anchor.size.over.center', (a_size / CENTER_SCALE).astype(np.float32))], 'center.offset')
-    center = g.op('Add', [center, g.const('anchor.center', a_center.astype(np.float32))], 'center')
-    half = g.op('Div', [enc_wh, g.const('size.scale', np.array(SIZE_SCALE, np.float32))], 'size.log')
-    half = g.op('Exp', [half], 'size.factor')
-    half = g.op('Mul', [half, g.const('anchor.half.size', (a_size / 2).astype(np.float32))], 'half.size')
+    enc_xy = g.op('Gather', [cols(enc, 0, 'enc.center'), swap], 'enc.center.xy', axis=2)
+    enc_wh = g.op('Gather', [cols(enc, 2, 'enc.size'), swap], 'enc.size.wh', axis=2)
+    a_center = cols(anchor, 0, 'anchor.center')
+    a_size = cols(anchor, 2, 'anchor.size')
+    center = g.op('Div', [enc_xy, g.const('center.scale', np.array(CENTER_SCALE, np.float32))], 'center.rel')
+    center = g.op('Add', [g.op('Mul', [center, a_size], 'center.offset'), a_center], 'center')
+    half = g.op('Exp', [g.op('Div', [enc_wh, g.const('size.scale', np.array(SIZE_SCALE, np.float32))], 'size.log')], 'size.factor')
+    half = g.op('Mul', [g.op('Mul', [half, a_size], 'size'), 'float.half'], 'half.size')
     top_left = g.op('Sub', [center, half], 'top.left')
     bottom_right = g.op('Add', [center, half], 'bottom.right')
     g.op('Concat', [top_left, bottom_right], 'boxes', axis=2)
 
-    anchor_count = anchors.shape[0]
     graph = helper.make_graph(
         g.nodes, 'face-detector',
-        [helper.make_tensor_value_info('image', TensorProto.UINT8, ['batch', INPUT_SIZE, INPUT_SIZE, 3])],
-        [helper.make_tensor_value_info('boxes', TensorProto.FLOAT, ['batch', anchor_count, 4]),
-         helper.make_tensor_value_info('scores', TensorProto.FLOAT, ['batch', anchor_count])],
+        [helper.make_tensor_value_info('image', TensorProto.UINT8, ['batch', 'height', 'width', 3])],
+        [helper.make_tensor_value_info('boxes', TensorProto.FLOAT, ['batch', 'anchors', 4]),
+         helper.make_tensor_value_info('scores', TensorProto.FLOAT, ['batch', 'anchors'])],
         g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)], producer_name='visage')
     model.ir_version = 7
-    onnx.checker.check_model(model)
-    return model, anchor_count
+    onnx.checker.check_model(model, full_check=True)
+    return model, stored.shape[0]
 
 
 def sha256(path):
@@ -247,19 +306,22 @@ def main():
         'architecture': 'SSD-MobileNetV1 (TF object-detection API), WIDER FACE',
         'input': {
             'name': 'image',
-            'dims': [None, INPUT_SIZE, INPUT_SIZE, 3],
+            'dims': [None, None, None, 3],
             'dtype': 'uint8',
             'layout': 'NHWC',
             'channels': 'RGB',
-            'size': INPUT_SIZE,
+            'trainedSize': INPUT_SIZE,
+            'sizeMultiple': SIZE_MULTIPLE,
             'normalisation': 'inside the graph: x / 127.5 - 1',
         },
         'outputs': {
-            'boxes': {'name': 'boxes', 'dims': [None, anchor_count, 4],
-                      'format': 'x1,y1,x2,y2 normalised to 0..1 of the input tile (may fall outside)'},
-            'scores': {'name': 'scores', 'dims': [None, anchor_count], 'format': 'face probability (sigmoid)'},
+            'boxes': {'name': 'boxes', 'dims': [None, None, 4],
+                      'format': 'x1,y1,x2,y2 normalised to 0..1 of the input (may fall outside)'},
+            'scores': {'name': 'scores', 'dims': [None, None], 'format': 'face probability (sigmoid)'},
         },
-        'anchors': f'{anchor_count} anchors decoded inside the graph (centre/10, size/5 box coder)',
+        'anchors': (f'decoded inside the graph (centre/10, size/5 box coder); anchors keep their pixel size from the '
+                    f'{INPUT_SIZE}x{INPUT_SIZE} training input, so any height and width (multiples of {SIZE_MULTIPLE}) work; '
+                    f'{anchor_count} anchors at {INPUT_SIZE}x{INPUT_SIZE}'),
         'defaults': {'scoreThreshold': SCORE_THRESHOLD, 'nmsIou': NMS_IOU},
         'source': {
             'package': pkg['name'],

@@ -11,11 +11,12 @@ const SIDECAR_FILE = 'face-detector.json';
 
 export interface FaceDetectorSidecar extends SidecarIo {
   inputName: string;
-  /** Tiles are square: size x size RGB, uint8, NHWC. */
-  size: number;
+  /** Input size the model was trained at (face-api feeds size x size). */
+  trainedSize: number;
+  /** Input height and width must be multiples of this (the backbone's total stride). */
+  sizeMultiple: number;
   boxesName: string;
   scoresName: string;
-  anchorCount: number;
   defaults: { scoreThreshold: number; nmsIou: number };
 }
 
@@ -30,6 +31,7 @@ export interface LoadFaceDetectorOptions {
 /** Raw detector output for a batch: per tile, `anchorCount` boxes (x1,y1,x2,y2 in 0..1 of the tile) and scores. */
 export interface DetectorOutput {
   tiles: number;
+  /** Anchors per tile (5118 at 512x512). */
   anchorCount: number;
   boxes: Float32Array;
   scores: Float32Array;
@@ -58,28 +60,24 @@ export function parseFaceDetectorSidecar(json: unknown): FaceDetectorSidecar {
   if (input.dtype !== 'uint8' || input.layout !== 'NHWC' || input.channels !== 'RGB') {
     throw sidecarError(file, 'input', 'uint8 NHWC RGB', { dtype: input.dtype, layout: input.layout, channels: input.channels });
   }
-  const size = readNumber(input, 'size', file, { min: 32, max: 4096, integer: true }, 'input.');
-  const boxDims = readDims(boxes.dims, 'outputs.boxes.dims');
-  const anchorCount = boxDims[1];
-  if (boxDims.length !== 3 || typeof anchorCount !== 'number' || boxDims[2] !== 4) {
-    throw sidecarError(file, 'outputs.boxes.dims', '[null, anchors, 4]', boxes.dims);
-  }
+  const trainedSize = readNumber(input, 'trainedSize', file, { min: 32, max: 4096, integer: true }, 'input.');
+  const sizeMultiple = readNumber(input, 'sizeMultiple', file, { min: 1, max: 512, integer: true }, 'input.');
   const inputName = readString(input, 'name', file, 'input.');
   const boxesName = readString(boxes, 'name', file, 'outputs.boxes.');
   const scoresName = readString(scores, 'name', file, 'outputs.scores.');
   return {
     inputName,
-    size,
+    trainedSize,
+    sizeMultiple,
     boxesName,
     scoresName,
-    anchorCount,
     defaults: {
       scoreThreshold: readNumber(defaults, 'scoreThreshold', file, { min: 0, max: 1 }, 'defaults.'),
       nmsIou: readNumber(defaults, 'nmsIou', file, { min: 0, max: 1 }, 'defaults.'),
     },
-    inputs: [{ name: inputName, dims: [null, size, size, 3] }],
+    inputs: [{ name: inputName, dims: readDims(input.dims, 'input.dims') }],
     outputs: [
-      { name: boxesName, dims: boxDims },
+      { name: boxesName, dims: readDims(boxes.dims, 'outputs.boxes.dims') },
       { name: scoresName, dims: readDims(scores.dims, 'outputs.scores.dims') },
     ],
   };
@@ -92,23 +90,36 @@ function readDims(value: unknown, field: string): (number | null)[] {
 }
 
 /**
- * Runs the detector on `tiles` square RGB tiles packed one after another (tiles*size*size*3 bytes) in one
- * session.run, so onnxruntime batches the convolutions.
+ * Runs the detector on `tiles` RGB tiles of height x width packed one after another (tiles*height*width*3 bytes)
+ * in one session.run, so onnxruntime batches the convolutions.
  */
-export async function runDetector(model: FaceDetectorModel, pixels: Uint8Array, tiles: number): Promise<DetectorOutput> {
-  const { size, inputName, boxesName, scoresName, anchorCount } = model.sidecar;
-  if (!Number.isInteger(tiles) || tiles < 1 || pixels.length !== tiles * size * size * 3) {
-    throw new Error(`runDetector: expected ${tiles} tiles of ${size}x${size}x3 bytes, got ${pixels.length} bytes`);
+export async function runDetector(
+  model: FaceDetectorModel,
+  pixels: Uint8Array,
+  shape: { tiles: number; height: number; width: number },
+): Promise<DetectorOutput> {
+  const { inputName, boxesName, scoresName, sizeMultiple } = model.sidecar;
+  const { tiles, height, width } = shape;
+  const valid =
+    [tiles, height, width].every((n) => Number.isInteger(n) && n > 0) &&
+    height % sizeMultiple === 0 &&
+    width % sizeMultiple === 0 &&
+    pixels.length === tiles * height * width * 3;
+  if (!valid) {
+    throw new Error(
+      `runDetector: expected ${tiles} tiles of ${height}x${width}x3 bytes (sides multiples of ${sizeMultiple}), got ${pixels.length} bytes`,
+    );
   }
-  const feeds = { [inputName]: new ort.Tensor('uint8', pixels, [tiles, size, size, 3]) };
+  const feeds = { [inputName]: new ort.Tensor('uint8', pixels, [tiles, height, width, 3]) };
   const result = await model.session.run(feeds);
   const boxes = result[boxesName];
   const scores = result[scoresName];
   if (boxes === undefined || scores === undefined || !(boxes.data instanceof Float32Array) || !(scores.data instanceof Float32Array)) {
     throw new VisageError('VSG_MODEL_INVALID', `Model ${model.path} did not return float outputs "${boxesName}" and "${scoresName}".`);
   }
-  if (boxes.data.length !== tiles * anchorCount * 4 || scores.data.length !== tiles * anchorCount) {
-    throw new VisageError('VSG_MODEL_INVALID', `Model ${model.path} returned outputs of unexpected size for ${anchorCount} anchors.`);
+  const anchorCount = scores.data.length / tiles;
+  if (!Number.isInteger(anchorCount) || boxes.data.length !== scores.data.length * 4) {
+    throw new VisageError('VSG_MODEL_INVALID', `Model ${model.path} returned boxes and scores of mismatched sizes.`);
   }
   return { tiles, anchorCount, boxes: boxes.data, scores: scores.data };
 }

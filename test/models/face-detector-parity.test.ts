@@ -100,7 +100,7 @@ describe('face detector ONNX port matches face-api', () => {
     const refFaces = await faceapi.nets.ssdMobilenetv1.locateFaces(input, { minConfidence: MIN_CONFIDENCE, maxResults: 100 });
     [...ref.boxes, ...ref.scores, input].forEach((t) => t.dispose());
 
-    const out = await runDetector(model, tile, 1);
+    const out = await runDetector(model, tile, { tiles: 1, height: SIZE, width: SIZE });
     expect(refScores.length).toBe(out.anchorCount);
     let scoreDiff = 0;
     let boxDiff = 0;
