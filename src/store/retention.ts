@@ -4,7 +4,6 @@
 import { VisageError } from '../errors.js';
 import { type Db, writeTransaction } from './db.js';
 
-export const DEFAULT_RETENTION_DAYS = 180;
 const DAY_MS = 86_400_000;
 
 export interface PurgeCounts {
