@@ -1,0 +1,194 @@
+// Stage: find the faces in an upright RGB image.
+// A first pass sees the whole image at about the detector's training size (big and medium faces, fast). A large
+// image also gets a detail pass at a higher resolution, where small faces become big enough for the detector;
+// that pass keeps only small boxes so close-ups cannot split into parts. Boxes from both passes are merged by NMS.
+import sharp from 'sharp';
+import { invalidOption } from '../errors.js';
+import { runDetector, type FaceDetectorModel } from '../models/face-detector.js';
+import type { Box, DetectedFace, RgbImage } from './types.js';
+
+export interface DetectOptions {
+  /** Smallest detector score a face needs (0..1); default: the model sidecar's scoreThreshold. */
+  minScore?: number;
+  /** At most this many faces, the best scores first (default 100). */
+  maxFaces?: number;
+  /** Longest side, in detector pixels, of the whole-image pass (default 512, the detector's training size). */
+  passSide?: number;
+  /** Longest side of the detail pass for large images; 0 turns it off (default 1024). */
+  detailSide?: number;
+}
+
+export interface DetectDeps {
+  detector: FaceDetectorModel;
+}
+
+interface ResolvedOptions {
+  minScore: number;
+  maxFaces: number;
+  passSide: number;
+  detailSide: number;
+  nmsIou: number;
+}
+
+/** One resized view of the image fed to the detector; `scale` is detector pixels per source pixel. */
+interface Pass {
+  scale: number;
+  width: number;
+  height: number;
+  inputWidth: number;
+  inputHeight: number;
+  /** Keep only boxes at most this wide in detector pixels (Infinity: keep all). */
+  maxBoxPx: number;
+}
+
+const DEFAULT_MAX_FACES = 100;
+const DEFAULT_PASS_SIDE = 512;
+const DEFAULT_DETAIL_SIDE = 1024;
+// Below this width (detector pixels) boxes are printed faces on posters, cut-outs and noise, never people we can read.
+const MIN_BOX_PX = 16;
+// The detail pass runs only when the whole-image pass shrank the image by more than this factor.
+const DETAIL_MIN_GAIN = 1.5;
+// Letterbox padding is mid-grey (0 after the model's normalisation), the least face-like value.
+const PAD_GREY = 128;
+// A box lying mostly inside a better one is a part of the same face (a close-up seen at two scales).
+const CONTAINED_FRACTION = 0.7;
+
+export function resolveDetectOptions(options: DetectOptions, model: FaceDetectorModel): ResolvedOptions {
+  const { minScore, maxFaces, passSide, detailSide } = options;
+  const multiple = model.sidecar.sizeMultiple;
+  if (minScore !== undefined && (typeof minScore !== 'number' || !(minScore > 0 && minScore < 1))) {
+    throw invalidOption('minScore', 'a number greater than 0 and less than 1', minScore);
+  }
+  if (maxFaces !== undefined && (!Number.isInteger(maxFaces) || maxFaces < 1 || maxFaces > 1000)) {
+    throw invalidOption('maxFaces', 'an integer from 1 to 1000', maxFaces);
+  }
+  if (passSide !== undefined && (!Number.isInteger(passSide) || passSide < 128 || passSide > 2048 || passSide % multiple !== 0)) {
+    throw invalidOption('passSide', `a multiple of ${multiple} from 128 to 2048`, passSide);
+  }
+  const side = passSide ?? DEFAULT_PASS_SIDE;
+  if (detailSide !== undefined && detailSide !== 0 && (!Number.isInteger(detailSide) || detailSide <= side || detailSide > 4096 || detailSide % multiple !== 0)) {
+    throw invalidOption('detailSide', `0 or a multiple of ${multiple} above passSide (${side}) up to 4096`, detailSide);
+  }
+  return {
+    minScore: minScore ?? model.sidecar.defaults.scoreThreshold,
+    maxFaces: maxFaces ?? DEFAULT_MAX_FACES,
+    passSide: side,
+    detailSide: detailSide ?? DEFAULT_DETAIL_SIDE,
+    nmsIou: model.sidecar.defaults.nmsIou,
+  };
+}
+
+function makePass(width: number, height: number, scale: number, multiple: number, maxBoxPx: number): Pass {
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const up = (n: number): number => Math.ceil(n / multiple) * multiple;
+  return { scale, width: w, height: h, inputWidth: up(w), inputHeight: up(h), maxBoxPx };
+}
+
+/** The passes for an image of this size: always the whole image, plus a detail pass when it is large. */
+export function planPasses(width: number, height: number, opts: ResolvedOptions, multiple: number): Pass[] {
+  const longest = Math.max(width, height);
+  const first = makePass(width, height, opts.passSide / longest, multiple, Infinity);
+  const passes = [first];
+  const detailScale = Math.min(1, opts.detailSide / longest);
+  if (opts.detailSide > 0 && detailScale / first.scale > DETAIL_MIN_GAIN) {
+    // Faces wider than this were already about MIN_BOX_PX*3 wide in the first pass, where they are seen whole.
+    const maxBoxPx = (3 * MIN_BOX_PX * detailScale) / first.scale;
+    passes.push(makePass(width, height, detailScale, multiple, maxBoxPx));
+  }
+  return passes;
+}
+
+async function renderPass(image: RgbImage, pass: Pass): Promise<Uint8Array> {
+  const { data } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(pass.width, pass.height, { fit: 'fill' })
+    .extend({
+      right: pass.inputWidth - pass.width,
+      bottom: pass.inputHeight - pass.height,
+      background: { r: PAD_GREY, g: PAD_GREY, b: PAD_GREY },
+    })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
+/** Candidate boxes of one pass, in source pixels, clipped to the image. */
+function collectCandidates(
+  boxes: Float32Array,
+  scores: Float32Array,
+  offset: number,
+  count: number,
+  pass: Pass,
+  image: RgbImage,
+  minScore: number,
+): DetectedFace[] {
+  const found: DetectedFace[] = [];
+  for (let i = 0; i < count; i++) {
+    const score = scores[offset + i] ?? 0;
+    if (score < minScore) continue;
+    const b = (offset + i) * 4;
+    const x1 = (boxes[b] ?? 0) * pass.inputWidth;
+    const y1 = (boxes[b + 1] ?? 0) * pass.inputHeight;
+    const x2 = (boxes[b + 2] ?? 0) * pass.inputWidth;
+    const y2 = (boxes[b + 3] ?? 0) * pass.inputHeight;
+    const sizePx = Math.min(x2 - x1, y2 - y1);
+    if (sizePx < MIN_BOX_PX || x2 - x1 > pass.maxBoxPx) continue;
+    // A box centred in the letterbox padding is not about the image.
+    if ((x1 + x2) / 2 >= pass.width || (y1 + y2) / 2 >= pass.height) continue;
+    const box = clipBox(x1 / pass.scale, y1 / pass.scale, x2 / pass.scale, y2 / pass.scale, image);
+    if (box.width > 0 && box.height > 0) found.push({ box, score });
+  }
+  return found;
+}
+
+function clipBox(x1: number, y1: number, x2: number, y2: number, image: RgbImage): Box {
+  const left = Math.max(0, x1);
+  const top = Math.max(0, y1);
+  const right = Math.min(image.width, x2);
+  const bottom = Math.min(image.height, y2);
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+function overlapArea(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/** Greedy NMS, best score first; also drops a box mostly contained in a kept one. */
+export function suppressOverlaps(faces: readonly DetectedFace[], iou: number, maxFaces: number): DetectedFace[] {
+  const sorted = [...faces].sort((a, b) => b.score - a.score);
+  const kept: DetectedFace[] = [];
+  for (const face of sorted) {
+    if (kept.length >= maxFaces) break;
+    const area = face.box.width * face.box.height;
+    const clash = kept.some((k) => {
+      const inter = overlapArea(face.box, k.box);
+      const keptArea = k.box.width * k.box.height;
+      return inter / (area + keptArea - inter) > iou || inter / Math.min(area, keptArea) > CONTAINED_FRACTION;
+    });
+    if (!clash) kept.push(face);
+  }
+  return kept;
+}
+
+/**
+ * Finds faces in `image`. Boxes are in source pixels, clipped to the image, best score first.
+ * Passes of the same input size run in one batched session.run.
+ */
+export async function detectFaces(image: RgbImage, options: DetectOptions, deps: DetectDeps): Promise<DetectedFace[]> {
+  const opts = resolveDetectOptions(options, deps.detector);
+  if (image.data.length !== image.width * image.height * 3) {
+    throw new Error(`detectFaces: image data has ${image.data.length} bytes, expected ${image.width}x${image.height}x3`);
+  }
+  const passes = planPasses(image.width, image.height, opts, deps.detector.sidecar.sizeMultiple);
+  const rendered = await Promise.all(passes.map((pass) => renderPass(image, pass)));
+  const candidates: DetectedFace[] = [];
+  for (const [i, pass] of passes.entries()) {
+    const pixels = rendered[i];
+    if (pixels === undefined) continue;
+    const out = await runDetector(deps.detector, pixels, { tiles: 1, height: pass.inputHeight, width: pass.inputWidth });
+    candidates.push(...collectCandidates(out.boxes, out.scores, 0, out.anchorCount, pass, image, opts.minScore));
+  }
+  return suppressOverlaps(candidates, opts.nmsIou, opts.maxFaces);
+}
