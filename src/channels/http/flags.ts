@@ -1,26 +1,22 @@
 // Flags over HTTP: the web page (or an app) says which face of a recent analysis Visage got wrong. The face is
 // looked up in the in-memory analysis cache, and the flag (with the face crop) is acknowledged only after its
-// transaction committed. Also "forget me" and the operator's review endpoints (Bearer operator token).
+// transaction committed. Also "forget me" and the operator's review endpoints (Bearer operator token). Errors are
+// thrown as VisageErrors and answered by the server's error handler (error-replies.ts) like every other route.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isVisageError, VisageError } from '../../errors.js';
-import { EMOTIONS, type Emotion, type EmotionScores } from '../../pipeline/types.js';
+import { VisageError } from '../../errors.js';
+import { EMOTIONS, type Emotion } from '../../pipeline/types.js';
+import type { AnalysisCache } from '../../services/analysis-cache.js';
 import { FLAG_STATUSES, type FlagStatus, MAX_COMMENT_LENGTH } from '../../store/flags.js';
 import { checkRetentionDays, schedulePurge } from '../../store/retention.js';
 import type { Store } from '../../store/store.js';
 import { USER_COOKIE_NAME, USER_HEADER_NAME, type UserChannel } from '../../store/users.js';
 
-/** What the flag endpoint needs from one cached analysis: each face's answer and its crop. */
-export interface FlaggableAnalysis {
-  faces: ReadonlyArray<{ emotion: Emotion; scores: EmotionScores }>;
-  faceCrops?: ReadonlyArray<Uint8Array>;
-}
-
 export interface FlagsPluginOptions {
   store: Store;
-  /** Finds a recent analysis by its id; undefined once it expired. */
-  findAnalysis(analysisId: string): FlaggableAnalysis | undefined;
+  /** Recent analyses by id (the server's analysis cache); undefined once one expired. */
+  analyses: Pick<AnalysisCache, 'get'>;
   /** Bearer token for the review endpoints; without one they answer 403. */
   operatorToken?: string;
   /** Purge data older than this many days at start and then daily; undefined: no purge here. */
@@ -118,22 +114,8 @@ const reviewBodySchema = {
   properties: { decision: { type: 'string', enum: ['accept', 'reject'] } },
 } as const;
 
-function sendError(reply: FastifyReply, error: VisageError): FastifyReply {
-  return reply.code(error.status).send({ error: error.toJSON() });
-}
-
 export async function flagsPlugin(app: FastifyInstance, options: FlagsPluginOptions): Promise<void> {
-  const { store, findAnalysis, operatorToken } = options;
-
-  // Encapsulated: this only covers the routes below; other errors go to the server's handler.
-  app.setErrorHandler((error, _request, reply) => {
-    if (isVisageError(error)) return sendError(reply, error);
-    const validation = (error as { validation?: unknown }).validation;
-    if (validation !== undefined) {
-      return sendError(reply, new VisageError('VSG_REQUEST_INVALID', `The request is not valid: ${(error as Error).message}.`));
-    }
-    throw error;
-  });
+  const { store, analyses, operatorToken } = options;
 
   if (options.retentionDays !== undefined) {
     const days = checkRetentionDays(options.retentionDays);
@@ -151,15 +133,15 @@ export async function flagsPlugin(app: FastifyInstance, options: FlagsPluginOpti
 
   app.post<{ Body: FlagBody }>('/v1/flags', { schema: { body: flagBodySchema } }, async (request, reply) => {
     const { analysisId, face, emotion, comment } = request.body;
-    const analysis = findAnalysis(analysisId);
-    if (analysis === undefined) {
+    const cached = analyses.get(analysisId);
+    if (cached === undefined) {
       throw new VisageError('VSG_NOT_FOUND', `Analysis ${analysisId} has expired or never existed; analyse the photo again to flag a face.`);
     }
-    const result = analysis.faces[face - 1];
+    const result = cached.analysis.faces[face - 1];
     if (result === undefined) {
-      throw new VisageError('VSG_REQUEST_INVALID', `Face ${face} does not exist; the photo has ${analysis.faces.length} face(s).`);
+      throw new VisageError('VSG_REQUEST_INVALID', `Face ${face} does not exist; the photo has ${cached.analysis.faces.length} face(s).`);
     }
-    const crop = analysis.faceCrops?.[face - 1];
+    const crop = cached.faceCrops[face - 1];
     if (crop === undefined) throw new VisageError('VSG_NOT_FOUND', `The crop of face ${face} is no longer available.`);
     let identity = identify(request);
     if (identity === undefined) {
