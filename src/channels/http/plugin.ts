@@ -1,0 +1,35 @@
+// The HTTP channel: the public API under /v1 (rate-limited per client, refused early when the workers are saturated)
+// and the operations routes. Services come from app.visage, decorated by buildServer.
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import { VisageError } from '../../errors.js';
+import { analyzeRoutes } from './analyze-routes.js';
+import { opsRoutes } from './ops-routes.js';
+import { RAW_IMAGE_TYPES } from './read-image.js';
+
+async function apiRoutes(app: FastifyInstance): Promise<void> {
+  const { config, rateLimiter, pool } = app.visage;
+  await app.register(multipart, { limits: { fileSize: config.limits.bodyBytes, files: 1 } });
+  app.addContentTypeParser(RAW_IMAGE_TYPES, { parseAs: 'buffer', bodyLimit: config.limits.bodyBytes }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  // Runs before the body is read, so a saturated server or a client over its rate costs no upload or fetch.
+  app.addHook('onRequest', async (request, reply) => {
+    const decision = rateLimiter.take(request.ip);
+    if (!decision.allowed) {
+      void reply.header('retry-after', String(decision.retryAfterS));
+      throw new VisageError('VSG_RATE_LIMITED', 'Too many requests from this client; try again shortly.');
+    }
+    if (request.method === 'POST' && pool.state() !== 'failed' && !pool.hasRoom()) {
+      throw new VisageError('VSG_BUSY', 'Visage is analysing as many photos as it can right now; try again in a moment.');
+    }
+  });
+
+  await app.register(analyzeRoutes);
+}
+
+export async function httpChannel(app: FastifyInstance): Promise<void> {
+  await app.register(opsRoutes);
+  await app.register(apiRoutes);
+}
