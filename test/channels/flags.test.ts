@@ -1,3 +1,5 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -5,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flagsPlugin } from '../../src/channels/http/flags.js';
 import { installErrorReplies } from '../../src/channels/http/error-replies.js';
 import { type AnalysisCache, createAnalysisCache } from '../../src/services/analysis-cache.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openDataStore, openStore, type Store } from '../../src/store/store.js';
 import type { CachedAnalysis } from '../../src/services/analysis-cache.js';
 import { makeCachedAnalysis } from '../store/helpers/analysis-fixtures.js';
 import { fixedClock, SALT, useTempDirs } from '../store/helpers/store-fixtures.js';
@@ -191,4 +193,97 @@ describe('operator review', () => {
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ error: { code: 'VSG_FORBIDDEN' } });
   });
+});
+
+interface RunningServer {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  analysisIds: string[];
+  exited: Promise<void>;
+}
+
+function startServer(dataDir: string): Promise<RunningServer> {
+  const child = spawn(
+    process.execPath,
+    ['--import', './test/store/helpers/ts-register.mjs', './test/store/helpers/flag-server.ts', dataDir, '4'],
+    { stdio: 'pipe' },
+  );
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) resolve({ child, exited, ...(JSON.parse(line) as { port: number; analysisIds: string[] }) });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited early (${String(code)}): ${err}`)));
+  });
+}
+
+function postFlag(port: number, agent: Agent, body: object, user: string): Promise<{ status: number; id?: number }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: '/v1/flags', method: 'POST', agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-visage-user': user } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, id: (JSON.parse(text) as { id?: number }).id }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+describe('a server killed in the middle of a burst of flags', () => {
+  it('restarts with a sound database holding every flag it acknowledged', async () => {
+    const dataDir = tempDir();
+    const server = await startServer(dataDir);
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    const acknowledged = new Map<string, number>();
+    let sent = 0;
+    let killed = false;
+    const client = async (): Promise<void> => {
+      while (!killed) {
+        const n = sent++;
+        const user = `crash-user-${n}`;
+        const analysisId = server.analysisIds[n % server.analysisIds.length] ?? '';
+        try {
+          const res = await postFlag(server.port, agent, { analysisId, face: (n % 3) + 1, emotion: 'sad' }, user);
+          if (res.status === 201 && res.id !== undefined) acknowledged.set(user, res.id);
+          else if (!killed) throw new Error(`unexpected status ${res.status}`);
+        } catch (error) {
+          if (!killed) throw error;
+        }
+        // SIGKILL while requests are in flight, once a good number has been acknowledged.
+        if (acknowledged.size >= 150 && !killed) {
+          killed = true;
+          server.child.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, client));
+    await server.exited;
+    agent.destroy();
+    expect(sent).toBeGreaterThan(acknowledged.size);
+
+    // A fresh server on the same data folder starts and takes flags again.
+    const restarted = await startServer(dataDir);
+    const after = await postFlag(restarted.port, new Agent(), { analysisId: restarted.analysisIds[0], face: 1, emotion: 'fear' }, 'after-restart');
+    expect(after.status).toBe(201);
+    restarted.child.kill('SIGTERM');
+    await restarted.exited;
+
+    const store = openDataStore(dataDir);
+    expect(store.integrityCheck()).toEqual(['ok']);
+    for (const [user, id] of acknowledged) {
+      expect(store.flags.get(id), `flag ${id} of ${user}`).toMatchObject({ userId: store.users.hash('api', user), label: 'sad', channel: 'api' });
+    }
+    store.close();
+  }, 60_000);
 });
