@@ -124,6 +124,8 @@ const TOOLING_ENV = /^VISAGE_(CONFIG|SHARED_DIR|BENCH_.*|TEST_.*)$/;
 interface Origin {
   setting: Setting;
   source: string;
+  /** Environment variables and flags are text; a JSON file must use real numbers and arrays. */
+  text: boolean;
 }
 
 function invalid(origin: Origin, expected: string, received: unknown): VisageError {
@@ -139,14 +141,14 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 function coerce(origin: Origin, raw: unknown, cwd: string): unknown {
   const { kind, min = 0, max = MAX_INT } = origin.setting;
   if (kind === 'int') {
-    const value = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
+    const value = origin.text && typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw invalid(origin, `an integer from ${min} to ${max}`, raw);
     }
     return value;
   }
   if (kind === 'hostPorts') {
-    const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s !== '') : raw;
+    const list = origin.text && typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s !== '') : raw;
     const ok = Array.isArray(list) && list.every((e) => typeof e === 'string' && HOST_PORT.test(e) && Number(HOST_PORT.exec(e)?.[2]) <= 65535);
     if (!ok) throw invalid(origin, 'a list of host:port (comma-separated in the environment)', raw);
     return list;
@@ -178,7 +180,7 @@ function applyFile(target: Tree, content: Tree, file: string, cwd: string, prefi
     const path = `${prefix}${key}`;
     const setting = SETTINGS.find((s) => s.path === path);
     if (setting) {
-      setPath(target, path, coerce({ setting, source: `config file ${file}` }, value, cwd));
+      setPath(target, path, coerce({ setting, source: `config file ${file}`, text: false }, value, cwd));
     } else if (SETTINGS.some((s) => s.path.startsWith(`${path}.`)) && isPlainObject(value)) {
       applyFile(target, value, file, cwd, `${path}.`);
     } else {
@@ -208,7 +210,7 @@ function applyEnv(target: Tree, env: NodeJS.ProcessEnv, cwd: string): void {
   }
   for (const setting of SETTINGS) {
     const raw = setting.env === undefined ? undefined : env[setting.env];
-    if (raw !== undefined && raw !== '') setPath(target, setting.path, coerce({ setting, source: `${setting.env}` }, raw, cwd));
+    if (raw !== undefined && raw !== '') setPath(target, setting.path, coerce({ setting, source: `${setting.env}`, text: true }, raw, cwd));
   }
 }
 
@@ -220,7 +222,7 @@ function applyFlags(target: Tree, argv: Record<string, string | boolean>, cwd: s
       const known = SETTINGS.flatMap((s) => (s.flag ? [`--${s.flag}`] : [])).join(', ');
       throw new VisageError('VSG_CONFIG_INVALID', `Unknown flag --${flag}; known: --config, ${known}.`);
     }
-    setPath(target, setting.path, coerce({ setting, source: `--${flag}` }, raw, cwd));
+    setPath(target, setting.path, coerce({ setting, source: `--${flag}`, text: true }, raw, cwd));
   }
 }
 
