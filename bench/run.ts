@@ -1,0 +1,61 @@
+// `npm run bench`: Visage's pipeline against face-api (SSD-MobileNetV1 + 68 landmarks + expressions on tfjs-wasm)
+// on the same 640 and 1920 px group photos, each contender in its own process (so peak memory is its own), one
+// after the other (so they never share the two cores); then the HTTP server under load (bench/server-load.ts).
+// Environment: BENCH_SECONDS (per width and contender, default 15), BENCH_LOAD_SECONDS (per load step, default 60),
+// BENCH_SKIP_LOAD=1 to skip the load test.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { GROUP_PHOTOS, WIDTHS, preparePhotos } from './photos.js';
+
+const run = promisify(execFile);
+const EXPECTED_FACES: Record<string, number> = Object.fromEntries(GROUP_PHOTOS.map((name) => [name, Number(/multi-(\d+)faces/.exec(name)?.[1])]));
+
+interface ContenderResult {
+  results: Record<string, { msPerImage: number; imagesPerSecond: number; faces: Record<string, number>; renderMs?: number }>;
+  peakRssMb: number;
+}
+
+async function contender(script: string, photos: unknown, seconds: number): Promise<ContenderResult> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify(photos), String(seconds)], {
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
+  const last = stdout.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(last) as ContenderResult;
+}
+
+function exactCounts(faces: Record<string, number>): number {
+  return Object.entries(faces).filter(([name, n]) => EXPECTED_FACES[name] === n).length;
+}
+
+function recall(faces: Record<string, number>): number {
+  const found = Object.entries(faces).reduce((a, [name, n]) => a + Math.min(n, EXPECTED_FACES[name] ?? 0), 0);
+  const total = Object.values(EXPECTED_FACES).reduce((a, b) => a + b, 0);
+  return found / total;
+}
+
+const seconds = Number(process.env.BENCH_SECONDS ?? '15');
+const photos = await preparePhotos();
+console.log(`Pipeline benchmark: ${GROUP_PHOTOS.length} group photos at ${WIDTHS.join(' and ')} px, ${seconds} s per width and contender, one thread each.`);
+const visage = await contender('bench/contender-visage.ts', photos, seconds);
+const faceapi = await contender('bench/contender-faceapi.ts', photos, seconds);
+
+for (const width of WIDTHS) {
+  const v = visage.results[width];
+  const f = faceapi.results[width];
+  if (v === undefined || f === undefined) continue;
+  console.log(`\n${width} px`);
+  console.log(`  Visage   ${v.msPerImage.toFixed(1).padStart(7)} ms/image  ${v.imagesPerSecond.toFixed(2).padStart(6)} images/s  (+${(v.renderMs ?? 0).toFixed(1)} ms with the annotated JPEG)`);
+  console.log(`  face-api ${f.msPerImage.toFixed(1).padStart(7)} ms/image  ${f.imagesPerSecond.toFixed(2).padStart(6)} images/s`);
+  console.log(`  speed ratio (face-api ms / Visage ms): ${(f.msPerImage / v.msPerImage).toFixed(2)}x`);
+  console.log(`  face recall vs photo README: Visage ${(recall(v.faces) * 100).toFixed(1)}%, face-api ${(recall(f.faces) * 100).toFixed(1)}%`);
+  console.log(`  photos with the right face count: Visage ${exactCounts(v.faces)}/${GROUP_PHOTOS.length}, face-api ${exactCounts(f.faces)}/${GROUP_PHOTOS.length}`);
+  for (const name of GROUP_PHOTOS) console.log(`    ${name}: expected ${EXPECTED_FACES[name]}, Visage ${v.faces[name]}, face-api ${f.faces[name]}`);
+}
+console.log(`\nPeak memory (RSS): Visage ${visage.peakRssMb.toFixed(0)} MB, face-api ${faceapi.peakRssMb.toFixed(0)} MB`);
+
+if (process.env.BENCH_SKIP_LOAD !== '1') {
+  const { benchServerLoad } = await import('./server-load.js');
+  await benchServerLoad({});
+}
+console.log('\nReproduce: npm run bench   (BENCH_SECONDS, BENCH_LOAD_SECONDS, BENCH_SKIP_LOAD=1 shorten it)');
