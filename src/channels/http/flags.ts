@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VisageError } from '../../errors.js';
 import { EMOTIONS, type Emotion } from '../../pipeline/types.js';
 import type { AnalysisCache } from '../../services/analysis-cache.js';
+import type { RateLimiter } from '../../services/rate-limit.js';
 import { FLAG_STATUSES, type FlagStatus, MAX_COMMENT_LENGTH } from '../../store/flags.js';
 import { checkRetentionDays, schedulePurge } from '../../store/retention.js';
 import type { Store } from '../../store/store.js';
@@ -22,6 +23,8 @@ export interface FlagsPluginOptions {
   /** Purge data older than this many days at start and then daily; undefined: no purge here. */
   retentionDays?: number;
   purgeIntervalMs?: number;
+  /** The server's per-client limiter, shared with /v1/analyze. */
+  rateLimiter?: RateLimiter;
 }
 
 const COOKIE_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -116,6 +119,17 @@ const reviewBodySchema = {
 
 export async function flagsPlugin(app: FastifyInstance, options: FlagsPluginOptions): Promise<void> {
   const { store, analyses, operatorToken } = options;
+
+  const { rateLimiter } = options;
+  if (rateLimiter !== undefined) {
+    app.addHook('onRequest', async (request, reply) => {
+      const decision = rateLimiter.take(request.ip);
+      if (!decision.allowed) {
+        void reply.header('retry-after', String(decision.retryAfterS));
+        throw new VisageError('VSG_RATE_LIMITED', 'Too many requests from this client; try again shortly.');
+      }
+    });
+  }
 
   if (options.retentionDays !== undefined) {
     const days = checkRetentionDays(options.retentionDays);
