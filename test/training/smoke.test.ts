@@ -1,0 +1,94 @@
+// End to end through the training pipeline: a short run of training/train.py on a slice of FER2013, export to ONNX
+// plus sidecar, then the TypeScript runtime loads the file and classifies PublicTest faces the run never trained on.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEmotionClassifier, type EmotionClassifierModel } from '../../src/models/emotion-classifier.js';
+import { classifyCrops } from '../../src/pipeline/classify.js';
+import { readFer2013, type FerFace } from '../../src/evaluation/fer2013.js';
+import { EMOTIONS } from '../../src/pipeline/types.js';
+import { FER_CSV, REPO_DIR } from '../helpers/paths.js';
+
+const PYTHON = '/usr/bin/python3';
+const INSTALL_HINT = 'apt-get install -y python3-torch python3-torchvision python3-onnx libopenblas0-openmp';
+const FACES = 500;
+const CHANCE = 0.3; // the majority class (happy) is about 25% of PublicTest
+const TIMEOUT_MS = 600_000;
+
+function python(args: string[]): string {
+  const run = spawnSync(PYTHON, args, { cwd: REPO_DIR, encoding: 'utf8', timeout: TIMEOUT_MS, env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  if (run.status !== 0) throw new Error(`${PYTHON} ${args.join(' ')} failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
+  return run.stdout;
+}
+
+function requireTorch(): void {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx, yaml'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    throw new Error(`${PYTHON} cannot import torch/torchvision/onnx/yaml, which training needs. Run: ${INSTALL_HINT}\n${probe.stderr ?? ''}`);
+  }
+}
+
+async function firstFaces(split: 'Training' | 'PublicTest', n: number): Promise<FerFace[]> {
+  const faces: FerFace[] = [];
+  for await (const face of readFer2013(FER_CSV, split)) {
+    faces.push(face);
+    if (faces.length === n) break;
+  }
+  return faces;
+}
+
+describe('training pipeline smoke run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'visage-training-'));
+  const dataDir = dirname(FER_CSV);
+  let classifier: EmotionClassifierModel;
+  let trainLog = '';
+
+  beforeAll(async () => {
+    requireTorch();
+    const common = ['--config', 'training/configs/smoke.yaml', '--data_dir', dataDir];
+    trainLog = python(['training/train.py', ...common, '--out', join(dir, 'run')]);
+    python(['training/export.py', '--run', join(dir, 'run'), '--model-dir', join(dir, 'models')]);
+    classifier = await loadEmotionClassifier({ modelPath: join(dir, 'models', 'emotion.onnx'), sidecarPath: join(dir, 'models', 'emotion.json') });
+  }, TIMEOUT_MS);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes the sidecar the runtime reads', () => {
+    const sidecar = JSON.parse(readFileSync(join(dir, 'models', 'emotion.json'), 'utf8')) as Record<string, unknown>;
+    expect(sidecar.format).toBe('visage-emotion/1');
+    expect(sidecar.labels).toEqual([...EMOTIONS]);
+    expect(Object.keys(sidecar).sort()).toEqual(['crop', 'format', 'input', 'labels', 'metrics', 'output', 'tta', 'temperature', 'training'].sort());
+    expect(classifier.sidecar.size).toBe(48);
+    expect(classifier.sidecar.channels).toBe(1);
+    expect(classifier.sidecar.temperature).toBeGreaterThan(0.2);
+    expect(classifier.sidecar.crop).toEqual({ scale: 1.25, offsetY: 0.05 });
+    expect(trainLog).toMatch(/epoch 3\/3 .*PublicTest acc/);
+  });
+
+  it('beats chance on PublicTest faces it never trained on, and agrees with the training-time score', async () => {
+    const faces = await firstFaces('PublicTest', FACES);
+    const results = await classifyCrops(faces.map((f) => ({ pixels: f.pixels, size: 48, channels: 1 as const })), { classifier });
+    const accuracy = results.filter((r, i) => r.emotion === faces[i]?.label).length / faces.length;
+    expect(accuracy).toBeGreaterThan(CHANCE);
+    for (const r of results) expect(Object.values(r.scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    // summary.csv holds PyTorch's score (bf16, same 500 faces, same flip averaging) for each epoch; best.pt is the max.
+    const rows = readFileSync(join(dir, 'run', 'summary.csv'), 'utf8').trim().split('\n').slice(1);
+    const best = Math.max(...rows.map((r) => Number(r.split(',')[3])));
+    expect(Math.abs(accuracy - best)).toBeLessThan(0.03);
+  });
+
+  it('counts the rows of an extra training set given with --extra', async () => {
+    const extraDir = join(dir, 'extra');
+    mkdirSync(extraDir);
+    const train = await firstFaces('Training', 40);
+    const lines = ['emotion,pixels,Usage', ...train.map((f) => `${EMOTIONS.indexOf(f.label)},${Array.from(f.pixels).join(' ')},Training`)];
+    lines.push(`3,${Array.from(train[0]?.pixels ?? []).join(' ')},PublicTest`); // only Training rows count
+    writeFileSync(join(extraDir, 'fer2013.csv'), `${lines.join('\n')}\n`);
+    const log = python(['training/train.py', '--config', 'training/configs/smoke.yaml', '--data_dir', dataDir,
+      '--out', join(dir, 'run-extra'), '--extra', extraDir, '--epochs', '1', '--train_limit', '600', '--eval_limit', '100']);
+    expect(log).toMatch(/extra training set .*: 40 rows/);
+    expect(log).toMatch(/train 640 faces \(FER2013 600, extra 40\)/);
+  }, TIMEOUT_MS);
+});

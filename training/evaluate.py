@@ -1,0 +1,184 @@
+"""Score a trained emotion model the way the runtime uses it, and write the model card.
+
+    /usr/bin/python3 training/evaluate.py --run training/runs/<name> [--model-dir assets/models --name emotion]
+
+The runtime contract: a size x size grey crop, x = (p/255 - mean)/std, logits of the crop and (if tta.hflip) its mirror
+image averaged, then softmax(avg / temperature). For FER2013 the 48x48 image itself is the crop.
+Reads <model-dir>/<name>.json (written by export.py) for the temperature, refreshes its metrics, and writes
+<name>.md and <name>-confusion.svg.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+from config import REPO_ROOT  # noqa: E402
+from model import ModelConfig, build_model  # noqa: E402
+import report  # noqa: E402
+
+ECE_BINS = 15
+
+
+def load_model(checkpoint_path: str):
+    ckpt = torch.load(checkpoint_path, map_location="cpu")
+    model = build_model(ModelConfig(**ckpt["model_config"]))
+    model.load_state_dict(ckpt["model"])
+    return model.eval(), ckpt
+
+
+@torch.no_grad()
+def predict_logits(model, pixels_u8: np.ndarray, mean: float, std: float, size: int, hflip: bool) -> torch.Tensor:
+    """fp32 logits, averaged over the crop and its mirror image when hflip is set (the runtime's TTA)."""
+    out = []
+    for i in range(0, len(pixels_u8), 256):
+        x = data.resize_to(data.normalise(torch.from_numpy(pixels_u8[i : i + 256]), mean, std), size)
+        logits = model(x)
+        if hflip:
+            logits = (logits + model(torch.flip(x, dims=[3]))) / 2
+        out.append(logits)
+    return torch.cat(out).float()
+
+
+def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The T > 0 that minimises the NLL of softmax(logits / T): a log-spaced grid, then a finer grid around the best."""
+    def nll(t: float) -> float:
+        return torch.nn.functional.cross_entropy(logits / t, labels).item()
+
+    grid = np.exp(np.linspace(np.log(0.2), np.log(10.0), 200))
+    best = min(grid, key=nll)
+    fine = np.linspace(best / 1.03, best * 1.03, 121)
+    return float(min(fine, key=nll))
+
+
+def ece(probs: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:
+    """Expected calibration error of the top-class confidence, equal-width bins."""
+    conf, pred = probs.max(1), probs.argmax(1)
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (conf > lo) & (conf <= hi)
+        if inside.any():
+            total += inside.mean() * abs((pred[inside] == labels[inside]).mean() - conf[inside].mean())
+    return float(total)
+
+
+def classification_metrics(logits: torch.Tensor, labels: np.ndarray, temperature: float) -> dict:
+    pred = logits.argmax(1).numpy()
+    k = len(data.LABELS)
+    confusion = np.zeros((k, k), dtype=np.int64)  # rows = true class, columns = predicted, FER order
+    np.add.at(confusion, (labels, pred), 1)
+    tp = np.diag(confusion).astype(float)
+    precision = tp / np.maximum(confusion.sum(0), 1)
+    recall = tp / np.maximum(confusion.sum(1), 1)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    probs_raw = torch.softmax(logits, 1).numpy()
+    probs_cal = torch.softmax(logits / temperature, 1).numpy()
+    return {
+        "accuracy": float((pred == labels).mean()),
+        "macroF1": float(f1.mean()),
+        "ece": ece(probs_cal, labels),
+        "eceUncalibrated": ece(probs_raw, labels),
+        "nll": float(torch.nn.functional.cross_entropy(logits / temperature, torch.from_numpy(labels)).item()),
+        "perClass": {
+            name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                   "support": int(confusion[i].sum())}
+            for i, name in enumerate(data.LABELS)
+        },
+        "confusion": confusion.tolist(),
+    }
+
+
+def ferplus_accuracy(logits: torch.Tensor, votes: np.ndarray) -> dict:
+    """Accuracy against the FER+ majority vote, skipping rows whose majority is contempt, unknown or not-a-face."""
+    majority = data.ferplus_majority(votes)
+    keep = majority >= 0
+    pred = logits.argmax(1).numpy()
+    return {"accuracy": float((pred[keep] == majority[keep]).mean()), "rows": int(keep.sum())}
+
+
+@torch.no_grad()
+def ms_per_face(model, size: int, hflip: bool, repeats: int = 200) -> float:
+    """PyTorch fp32, batch 1 (2 with the mirror image), 1 thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    x = torch.randn(2 if hflip else 1, 1, size, size)
+    for _ in range(20):
+        model(x)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        model(x)
+    torch.set_num_threads(threads)
+    return (time.perf_counter() - t0) / repeats * 1000
+
+
+def score(model, ckpt: dict, temperature: float, hflip: bool, size: int) -> dict:
+    """Every number of the model card, computed on the test splits with the runtime's pre- and post-processing."""
+    fer = data.load_fer(ckpt["config"]["data_dir"])
+    mean, std = ckpt["mean"], ckpt["std"]
+    out = {}
+    for split in ("PublicTest", "PrivateTest"):
+        x, y = data.split(fer, split)
+        logits = predict_logits(model, x, mean, std, size, hflip)
+        out[split] = classification_metrics(logits, y, temperature)
+        if fer.votes is not None and split == "PrivateTest":  # FER+'s test set is FER2013's PrivateTest
+            out["ferPlusPrivateTest"] = ferplus_accuracy(logits, fer.votes[fer.usage == data.USAGES[split]])
+    out["msPerFace"] = ms_per_face(model, size, hflip)
+    return out
+
+
+def sidecar_metrics(scores: dict) -> dict:
+    def short(m: dict) -> dict:
+        return {"accuracy": round(m["accuracy"], 4), "macroF1": round(m["macroF1"], 4), "ece": round(m["ece"], 4),
+                "eceUncalibrated": round(m["eceUncalibrated"], 4),
+                "recall": {k: round(v["recall"], 4) for k, v in m["perClass"].items()}}
+
+    out = {"publicTest": short(scores["PublicTest"]), "privateTest": short(scores["PrivateTest"])}
+    if "ferPlusPrivateTest" in scores:
+        out["ferPlusMajority"] = {k: round(v, 4) if isinstance(v, float) else v
+                                  for k, v in scores["ferPlusPrivateTest"].items()}
+    out["msPerFace1Thread"] = round(scores["msPerFace"], 3)
+    return out
+
+
+def write_reports(run_dir: str, model_dir: str, name: str) -> dict:
+    sidecar_path = os.path.join(model_dir, f"{name}.json")
+    with open(sidecar_path) as f:
+        sidecar = json.load(f)
+    model, ckpt = load_model(os.path.join(run_dir, "best.pt"))
+    scores = score(model, ckpt, sidecar["temperature"], sidecar["tta"]["hflip"], sidecar["input"]["size"])
+    sidecar["metrics"] = sidecar_metrics(scores)
+    tmp = f"{sidecar_path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(sidecar, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, sidecar_path)
+    svg_name = f"{name}-confusion.svg"
+    report.write_confusion_svg(scores["PrivateTest"]["confusion"], data.LABELS, os.path.join(model_dir, svg_name),
+                               title="PrivateTest confusion (rows: true, columns: predicted)")
+    report.write_card(os.path.join(model_dir, f"{name}.md"), run_dir, sidecar, scores, ckpt, svg_name)
+    return scores
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True, help="run dir holding best.pt")
+    p.add_argument("--model-dir", default=os.path.join(REPO_ROOT, "assets", "models"))
+    p.add_argument("--name", default="emotion")
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    scores = write_reports(a.run, a.model_dir, a.name)
+    for split in ("PublicTest", "PrivateTest"):
+        m = scores[split]
+        print(f"{split}: accuracy {m['accuracy']:.4f} macro-F1 {m['macroF1']:.4f} "
+              f"ECE {m['eceUncalibrated']:.4f} -> {m['ece']:.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Export a run's best weights to ONNX plus the sidecar JSON the TypeScript runtime reads, then score it.
+
+    /usr/bin/python3 training/export.py --run training/runs/<name> [--model-dir assets/models --name emotion]
+
+Writes <name>.onnx (opset 13, input "input" [N,C,S,S] float32, dynamic batch; output "logits" [N,7]),
+<name>.json (pixel contract, labels, temperature fitted on PublicTest over the TTA-averaged logits, crop framing,
+metrics, training facts), and through evaluate.py the model card <name>.md and <name>-confusion.svg.
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+import evaluate  # noqa: E402
+from config import REPO_ROOT  # noqa: E402
+
+MAX_BYTES = 20 * 1024 * 1024
+SIDECAR_FORMAT = "visage-emotion/1"
+
+
+def export_onnx(model: torch.nn.Module, size: int, channels: int, path: str) -> None:
+    model.eval()
+    dummy = torch.randn(2, channels, size, size)
+    tmp = f"{path}.tmp"
+    torch.onnx.export(
+        model, dummy, tmp, opset_version=13, input_names=["input"], output_names=["logits"],
+        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True,
+    )
+    onnx.checker.check_model(onnx.load(tmp))
+    size_bytes = os.path.getsize(tmp)
+    if size_bytes > MAX_BYTES:
+        os.remove(tmp)
+        raise SystemExit(f"{path}: {size_bytes} bytes, over the {MAX_BYTES}-byte limit")
+    os.replace(tmp, path)
+
+
+def hardware() -> str:
+    name = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            name = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{name} CPU"
+
+
+def build_sidecar(ckpt: dict, last: dict, temperature: float) -> dict:
+    cfg = ckpt["config"]
+    return {
+        "format": SIDECAR_FORMAT,
+        "input": {"name": "input", "size": cfg["size"], "channels": 1, "mean": [round(ckpt["mean"], 6)],
+                  "std": [round(ckpt["std"], 6)]},
+        "output": {"name": "logits"},
+        "labels": list(data.LABELS),
+        "temperature": round(temperature, 4),
+        "tta": {"hflip": bool(cfg["tta_hflip"])},
+        "crop": {"scale": cfg["crop_scale"], "offsetY": cfg["crop_offset_y"]},
+        "metrics": {},
+        "training": {
+            "config": cfg,
+            "seed": cfg["seed"],
+            "epochs": last["epoch"],
+            "bestEpoch": ckpt["epoch"],
+            "hardware": f"{hardware()}, {cfg['threads']} torch thread(s), bf16 autocast" if cfg["bf16"] else hardware(),
+            "minutes": round(last["elapsed_s"] / 60, 1),
+        },
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True, help="run dir holding best.pt and last.pt")
+    p.add_argument("--model-dir", default=os.path.join(REPO_ROOT, "assets", "models"))
+    p.add_argument("--name", default="emotion")
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    os.makedirs(a.model_dir, exist_ok=True)
+
+    model, ckpt = evaluate.load_model(os.path.join(a.run, "best.pt"))
+    last = torch.load(os.path.join(a.run, "last.pt"), map_location="cpu")
+    cfg = ckpt["config"]
+    onnx_path = os.path.join(a.model_dir, f"{a.name}.onnx")
+    export_onnx(model, cfg["size"], 1, onnx_path)
+
+    fer = data.load_fer(cfg["data_dir"])
+    x, y = data.split(fer, "PublicTest")
+    logits = evaluate.predict_logits(model, x, ckpt["mean"], ckpt["std"], cfg["size"], cfg["tta_hflip"])
+    temperature = evaluate.fit_temperature(logits, torch.from_numpy(y))
+
+    sidecar_path = os.path.join(a.model_dir, f"{a.name}.json")
+    with open(sidecar_path, "w") as f:
+        json.dump(build_sidecar(ckpt, last, temperature), f, indent=2)
+        f.write("\n")
+    scores = evaluate.write_reports(a.run, a.model_dir, a.name)
+    m = scores["PrivateTest"]
+    print(f"{onnx_path}: {os.path.getsize(onnx_path)} bytes, temperature {temperature:.4f}; PrivateTest accuracy "
+          f"{m['accuracy']:.4f} macro-F1 {m['macroF1']:.4f} ECE {m['eceUncalibrated']:.4f} -> {m['ece']:.4f}; "
+          f"recall {np.round([c['recall'] for c in m['perClass'].values()], 3).tolist()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Model card (markdown) and confusion-matrix picture (hand-written SVG: Debian's python3 has no matplotlib here)."""
+import os
+from xml.sax.saxutils import escape
+
+
+def write_confusion_svg(confusion, labels, path: str, title: str) -> None:
+    """Row-normalised confusion matrix; each cell shows the share of the true class and the count."""
+    k, cell, left, top = len(labels), 64, 90, 60
+    width, height = left + k * cell + 20, top + k * cell + 70
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{escape(title)}</text>',
+    ]
+    for i, row in enumerate(confusion):
+        total = max(sum(row), 1)
+        for j, count in enumerate(row):
+            share = count / total
+            shade = int(255 - share * 200)
+            x, y = left + j * cell, top + i * cell
+            ink = "white" if share > 0.55 else "black"
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="rgb({shade},{shade},255)" stroke="#ccc"/>')
+            parts.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 - 2}" text-anchor="middle" fill="{ink}">{share:.2f}</text>')
+            parts.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 + 13}" text-anchor="middle" fill="{ink}" font-size="10">{count}</text>')
+        parts.append(f'<text x="{left - 6}" y="{top + i * cell + cell / 2 + 4}" text-anchor="end">{escape(labels[i])}</text>')
+    for j, name in enumerate(labels):
+        parts.append(f'<text x="{left + j * cell + cell / 2}" y="{top - 8}" text-anchor="middle">{escape(name)}</text>')
+    parts.append(f'<text x="{left + k * cell / 2}" y="{top + k * cell + 30}" text-anchor="middle">predicted</text>')
+    parts.append(f'<text x="20" y="{top + k * cell / 2}" text-anchor="middle" transform="rotate(-90 20 {top + k * cell / 2})">true</text>')
+    parts.append("</svg>\n")
+    with open(path, "w") as f:
+        f.write("\n".join(parts))
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.2f}%"
+
+
+def _command(run_dir: str) -> str:
+    path = os.path.join(run_dir, "command.txt")
+    return open(path).read().strip() if os.path.exists(path) else "(not recorded)"
+
+
+def write_card(path: str, run_dir: str, sidecar: dict, scores: dict, ckpt: dict, svg_name: str) -> None:
+    cfg, tr = ckpt["config"], sidecar["training"]
+    pub, priv = scores["PublicTest"], scores["PrivateTest"]
+    labels = sidecar["labels"]
+    lines = [
+        f"# Emotion model: {cfg['arch']} (width {cfg['width']})",
+        "",
+        "Classifies a grey face crop into angry, disgust, fear, happy, sad, surprise, neutral (FER2013 order).",
+        "Files: `emotion.onnx` (opset 13, input `input` [N,1,S,S] float32, output `logits` [N,7]) and the sidecar `emotion.json`.",
+        "",
+        "## Data",
+        "FER2013 (35,887 grey 48x48 faces; Training 28,709 / PublicTest 3,589 / PrivateTest 3,589), FER+ votes for one extra score.",
+        f"Extra training data: {', '.join(cfg['extra']) if cfg['extra'] else 'none'}.",
+        f"Training used {'the first ' + str(cfg['train_limit']) + ' shuffled' if cfg['train_limit'] else 'all'} Training rows; "
+        "PublicTest chose the epoch and the temperature; PrivateTest was used for nothing but the numbers below.",
+        "",
+        "## Recipe",
+        f"- {cfg['arch']}, width {cfg['width']}, dropout {cfg['dropout']}, input {sidecar['input']['size']}x{sidecar['input']['size']} grey, "
+        f"mean {sidecar['input']['mean'][0]:.4f}, std {sidecar['input']['std'][0]:.4f}",
+        f"- SGD (Nesterov, momentum {cfg['momentum']}, weight decay {cfg['weight_decay']}), one-cycle to lr {cfg['lr']}, "
+        f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, bf16 autocast, channels_last",
+        f"- Cross-entropy, label smoothing {cfg['label_smoothing']}, class weights (mean count / count)^{cfg['class_weight_power']}",
+        f"- Augmentation: flip {cfg['hflip']}, rotation ±{cfg['rotate_deg']}°, scale ±{100 * cfg['scale_jitter']:.0f}%, "
+        f"shift ±{100 * cfg['shift_jitter']:.0f}%, random erasing p={cfg['erase_prob']}",
+        f"- Seed {cfg['seed']}; weights from epoch {ckpt['epoch']} (best PublicTest)",
+        f"- Runtime: TTA horizontal flip {sidecar['tta']['hflip']} (logits averaged), temperature {sidecar['temperature']:.4f} "
+        f"(NLL on PublicTest); crop scale {sidecar['crop']['scale']}, offsetY {sidecar['crop']['offsetY']}",
+        "",
+        "## Results",
+        "| split | accuracy | macro-F1 | ECE (15 bins) before T | ECE after T |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, m in (("PublicTest", pub), ("PrivateTest", priv)):
+        lines.append(f"| {name} | {_pct(m['accuracy'])} | {m['macroF1']:.4f} | {m['eceUncalibrated']:.4f} | {m['ece']:.4f} |")
+    lines += ["", "Per class on PrivateTest:", "", "| class | precision | recall | F1 | support |", "| --- | --- | --- | --- | --- |"]
+    for name in labels:
+        c = priv["perClass"][name]
+        lines.append(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
+    fp = scores.get("ferPlusPrivateTest")
+    if fp:
+        lines += ["", f"FER+ majority-vote accuracy on PrivateTest (FER+ test set, {fp['rows']} rows whose majority is one of the "
+                  f"seven emotions): {_pct(fp['accuracy'])}."]
+    lines += [
+        "",
+        f"Confusion matrix (PrivateTest, rows = true class in FER order): ![confusion]({svg_name})",
+        "",
+        "| true \\ predicted | " + " | ".join(labels) + " |",
+        "| --- |" + " --- |" * len(labels),
+    ]
+    for name, row in zip(labels, priv["confusion"]):
+        lines.append(f"| {name} | " + " | ".join(str(v) for v in row) + " |")
+    lines += [
+        "",
+        "## Speed and training cost",
+        f"- {scores['msPerFace']:.3f} ms per face (PyTorch fp32, 1 thread, batch of the crop"
+        f"{' and its mirror image' if sidecar['tta']['hflip'] else ''})",
+        f"- Training: {tr['minutes']:.1f} minutes for {tr['epochs']} epochs on {tr['hardware']}",
+        "",
+        "## Reproduce",
+        "```sh",
+        _command(run_dir),
+        f"/usr/bin/python3 training/export.py --run {os.path.relpath(run_dir) if not os.path.isabs(run_dir) else run_dir}",
+        "```",
+        "",
+        "FER2013 images were gathered by web image search and carry research-use terms; they are not shipped with Visage.",
+    ]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")

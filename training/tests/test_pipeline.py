@@ -1,0 +1,121 @@
+"""One training step, augmentation, calibration helpers and ONNX export of every architecture (no data files needed)."""
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import data  # noqa: E402
+import evaluate  # noqa: E402
+import export  # noqa: E402
+from config import TrainConfig, load_config  # noqa: E402
+from model import ARCHS, ModelConfig, build_model  # noqa: E402
+
+
+class TrainStepTest(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+        torch.set_num_threads(1)
+
+    def test_one_step_lowers_the_loss_on_its_batch(self):
+        cfg = TrainConfig()
+        model = build_model(ModelConfig(arch="mini_xception", width=8, dropout=0.0)).to(memory_format=torch.channels_last)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        pixels = torch.randint(0, 256, (32, 48, 48), dtype=torch.uint8)
+        labels = torch.randint(0, 7, (32,))
+        gen = torch.Generator().manual_seed(0)
+        x = data.augment(data.normalise(pixels, 0.5, 0.25), cfg, gen).contiguous(memory_format=torch.channels_last)
+        losses = []
+        for _ in range(5):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                logits = model(x)
+            loss = F.cross_entropy(logits.float(), labels, label_smoothing=0.1)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        self.assertTrue(all(np.isfinite(losses)))
+        self.assertLess(losses[-1], losses[0])
+
+    def test_augment_without_jitter_is_identity(self):
+        cfg = TrainConfig(hflip=False, rotate_deg=0, scale_jitter=0, shift_jitter=0, erase_prob=0)
+        x = torch.randn(4, 1, 48, 48)
+        y = data.augment(x, cfg, torch.Generator().manual_seed(0))
+        self.assertLess((x - y).abs().max().item(), 1e-4)
+
+    def test_random_erase_touches_only_some_images(self):
+        x = torch.zeros(200, 1, 48, 48)
+        y = data.random_erase(x, 0.5, torch.Generator().manual_seed(0))
+        erased = (y != 0).flatten(1).any(1).float().mean().item()
+        self.assertAlmostEqual(erased, 0.5, delta=0.12)
+
+    def test_config_rejects_unknown_flags_and_keys(self):
+        with self.assertRaises(SystemExit):
+            load_config(["--no_such_key", "1"])
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write("epochs: 2\nbogus: 1\n")
+        with self.assertRaises(SystemExit):
+            load_config(["--config", f.name])
+        os.remove(f.name)
+
+    def test_flags_override_yaml(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write("epochs: 2\narch: vgg\n")
+        cfg = load_config(["--config", f.name, "--epochs", "5", "--bf16", "false"])
+        os.remove(f.name)
+        self.assertEqual((cfg.epochs, cfg.arch, cfg.bf16), (5, "vgg", False))
+
+
+class CalibrationTest(unittest.TestCase):
+    def test_temperature_is_recovered(self):
+        gen = torch.Generator().manual_seed(0)
+        true_logits = torch.randn(4000, 7, generator=gen) * 3
+        labels = torch.multinomial(torch.softmax(true_logits, 1), 1, generator=gen).squeeze(1)
+        t = evaluate.fit_temperature(true_logits * 2.0, labels)  # over-confident by 2x
+        self.assertAlmostEqual(t, 2.0, delta=0.15)
+
+    def test_ece_of_a_calibrated_model_is_small(self):
+        rng = np.random.RandomState(0)
+        probs = rng.dirichlet(np.ones(7), size=20000)
+        labels = np.array([rng.choice(7, p=p) for p in probs])
+        self.assertLess(evaluate.ece(probs, labels), 0.02)
+
+    def test_ferplus_majority_skips_contempt_unknown_and_not_a_face(self):
+        votes = np.zeros((4, 10), dtype=np.uint8)
+        votes[0, 1] = 9  # happiness -> happy (3)
+        votes[1, 7] = 6  # contempt
+        votes[2, 9] = 10  # not a face
+        votes[3, 4] = 5  # anger -> angry (0)
+        self.assertEqual(data.ferplus_majority(votes).tolist(), [3, -1, -1, 0])
+
+
+class ExportTest(unittest.TestCase):
+    def test_every_arch_exports_with_dynamic_batch_and_tta_matches(self):
+        for arch in ARCHS:
+            with self.subTest(arch=arch), tempfile.TemporaryDirectory() as tmp:
+                model = build_model(ModelConfig(arch=arch, width=8)).eval()
+                path = os.path.join(tmp, "m.onnx")
+                export.export_onnx(model, 48, 1, path)
+                graph = onnx.load(path).graph
+                self.assertEqual([i.name for i in graph.input], ["input"])
+                self.assertEqual([o.name for o in graph.output], ["logits"])
+                dims = graph.input[0].type.tensor_type.shape.dim
+                self.assertEqual(dims[0].dim_param, "batch")
+                self.assertEqual([d.dim_value for d in dims[1:]], [1, 48, 48])
+                # the runtime's TTA: average of the crop's and the mirrored crop's logits
+                pixels = np.random.RandomState(0).randint(0, 256, (5, 48, 48)).astype(np.uint8)
+                got = evaluate.predict_logits(model, pixels, 0.5, 0.25, 48, hflip=True)
+                x = data.normalise(torch.from_numpy(pixels), 0.5, 0.25)
+                with torch.no_grad():
+                    want = (model(x) + model(torch.flip(x, dims=[3]))) / 2
+                self.assertLess((got - want).abs().max().item(), 1e-5)
+                self.assertEqual(tuple(got.shape), (5, 7))
+
+
+if __name__ == "__main__":
+    unittest.main()
