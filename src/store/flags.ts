@@ -184,7 +184,17 @@ export function createFlagStore(db: Db, now: () => number): FlagStore {
     ),
     *iterateAccepted() {
       const rows = guard('read the accepted flags', () => accepted.iterate() as IterableIterator<FlagRow>);
-      for (const row of rows) yield toRecord(row);
+      try {
+        while (true) {
+          // Each step reads from the file, so each is guarded like a single query.
+          const next = guard('read the accepted flags', () => rows.next());
+          if (next.done === true) return;
+          yield toRecord(next.value);
+        }
+      } finally {
+        // A caller that stops early must not leave the statement holding the connection.
+        rows.return?.();
+      }
     },
     review(id, decision) {
       return writeTransaction(db, 'review the flag', () => {
