@@ -149,8 +149,11 @@ export function createWorkerPool<Job, Result>(options: WorkerPoolOptions): Worke
       }
     });
     // 'error' (an uncaught exception) is always followed by 'exit'; the exit handler does the work.
-    worker.on('error', () => undefined);
-    worker.on('exit', () => {
+    let lastError: Error | undefined;
+    worker.on('error', (error) => {
+      lastError = error;
+    });
+    worker.on('exit', (exitCode) => {
       slots.delete(slot);
       clearTimeout(slot.timer);
       const lost = slot.current;
@@ -162,7 +165,8 @@ export function createWorkerPool<Job, Result>(options: WorkerPoolOptions): Worke
         return;
       }
       if (!slot.ready) {
-        fail(new Error('An analysis worker stopped before it was ready.'));
+        const why = lastError?.message ?? `exit code ${exitCode}`;
+        fail(new Error(`An analysis worker stopped before it was ready (${why}).`, { cause: lastError }));
         return;
       }
       spawn();
