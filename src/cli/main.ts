@@ -4,9 +4,11 @@ import { createRequire } from 'node:module';
 import { isVisageError } from '../errors.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { evalCommand } from './commands/eval.js';
+import { dataCommand } from './commands/data.js';
+import { flagsCommand } from './commands/flags.js';
 import type { CliCommand, CliIo } from './types.js';
 
-export const COMMANDS: readonly CliCommand[] = [analyzeCommand, evalCommand];
+export const COMMANDS: readonly CliCommand[] = [analyzeCommand, evalCommand, dataCommand, flagsCommand];
 
 const EXIT_SOFTWARE = 70;
 
@@ -72,5 +74,9 @@ export async function runCli(argv: string[]): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
     isTTY: process.stderr.isTTY === true,
+    // A getter: stdin is set up only by a command that reads answers from it.
+    get stdin() {
+      return process.stdin;
+    },
   });
 }

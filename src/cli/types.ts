@@ -7,6 +7,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   isTTY: boolean;
+  /** Answers for interactive commands (visage flags review); absent when there is no one to ask. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export interface CliCommand {
