@@ -130,7 +130,8 @@ export function createWorkerPool<Job, Result>(options: WorkerPoolOptions): Worke
   const spawn = (): void => {
     const worker = new Worker(options.workerUrl, {
       workerData: options.workerData,
-      execArgv: options.execArgv ?? [],
+      // Without explicit flags a worker inherits the process's (e.g. a TypeScript loader when run through tsx).
+      ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
     });
     const slot: Slot = { worker, ready: false };

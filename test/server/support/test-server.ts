@@ -1,5 +1,8 @@
 // Starts the real server on 127.0.0.1:0 with test settings, plus helpers the server tests share.
+import { mkdtempSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../../src/config.js';
@@ -27,7 +30,9 @@ type Overrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Conf
 
 export function testConfig(overrides: Overrides = {}): Config {
   const base = loadConfig({ env: {}, cwd: '/tmp' });
-  const merged: Record<string, unknown> = { ...base, rateLimit: { burst: 10_000, perSecond: 10_000 } };
+  // Each server gets its own data folder (the flag database lives there).
+  const dataDir = mkdtempSync(join(tmpdir(), 'visage-server-test-'));
+  const merged: Record<string, unknown> = { ...base, dataDir, rateLimit: { burst: 10_000, perSecond: 10_000 } };
   for (const [key, value] of Object.entries(overrides)) {
     const current = merged[key];
     merged[key] = typeof value === 'object' && !Array.isArray(value) && typeof current === 'object' ? { ...current, ...value } : value;
