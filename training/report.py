@@ -54,7 +54,7 @@ def write_card(path: str, run_dir: str, sidecar: dict, scores: dict, ckpt: dict,
         "## Data",
         "FER2013 (35,887 grey 48x48 faces; Training 28,709 / PublicTest 3,589 / PrivateTest 3,589), FER+ votes for one extra score.",
         f"Extra training data: {', '.join(cfg['extra']) if cfg['extra'] else 'none'}.",
-        f"Training used {'the first ' + str(cfg['train_limit']) + ' shuffled' if cfg['train_limit'] else 'all'} Training rows; "
+        f"Training used {'a random ' + str(cfg['train_limit']) + ' of the' if cfg['train_limit'] else 'all'} Training rows; "
         "PublicTest chose the epoch and the temperature; PrivateTest was used for nothing but the numbers below.",
         "",
         "## Recipe",
