@@ -141,6 +141,7 @@ describe('error statuses, always {"error":{"code","message"}}', () => {
       const form = multipartBody('photo', 'a.jpg', THREE_FACES);
       return post(form.body, form.contentType);
     }, 400, 'VSG_REQUEST_INVALID'],
+    ['a JSON body over 64 KB', () => post(json({ url: `http://example.com/${'a'.repeat(70_000)}` }), 'application/json'), 413, 'VSG_IMAGE_TOO_LARGE'],
     ['a raw body over the limit', () => post(Buffer.alloc(3 * 1024 * 1024), 'image/jpeg'), 413, 'VSG_IMAGE_TOO_LARGE'],
     ['a multipart file over the limit', () => {
       const form = multipartBody('image', 'a.jpg', Buffer.alloc(3 * 1024 * 1024));
