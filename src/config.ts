@@ -205,7 +205,8 @@ function readConfigFile(file: string): Tree {
 function applyEnv(target: Tree, env: NodeJS.ProcessEnv, cwd: string): void {
   for (const name of Object.keys(env)) {
     if (name.startsWith('VISAGE_') && !TOOLING_ENV.test(name) && !SETTINGS.some((s) => s.env === name)) {
-      throw new VisageError('VSG_CONFIG_INVALID', `Unknown environment variable ${name}; see docs for the VISAGE_* settings.`);
+      const known = SETTINGS.flatMap((s) => (s.env?.startsWith('VISAGE_') ? [s.env] : [])).join(', ');
+      throw new VisageError('VSG_CONFIG_INVALID', `Unknown environment variable ${name}; known: VISAGE_CONFIG, ${known}.`);
     }
   }
   for (const setting of SETTINGS) {
