@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   VSG_FORBIDDEN: { status: 403, exitCode: 77, summary: 'The request is not allowed.' },
   VSG_STORAGE_FAILED: { status: 503, exitCode: 74, summary: 'The database could not be read or written (disk full, read-only, locked or corrupt).' },
   VSG_TIMEOUT: { status: 408, exitCode: 75, summary: 'The request took too long.' },
+  VSG_GRAPH_FAILED: { status: 502, exitCode: 69, summary: 'The Messenger Graph API refused a request or kept failing after retries.' },
   VSG_INTERNAL: { status: 500, exitCode: 70, summary: 'Something failed inside Visage; the details are in the server log.' },
 } as const satisfies Record<string, ErrorSpec>;
 
