@@ -65,6 +65,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   ready: boolean;
+  /** Being stopped (its job ran too long); takes no new job while its exit is pending. */
+  retiring?: boolean;
   current?: Pending;
   timer?: NodeJS.Timeout;
 }
@@ -109,11 +111,14 @@ export function createWorkerPool<Job, Result>(options: WorkerPoolOptions): Worke
 
   const dispatch = (): void => {
     for (const slot of slots) {
-      if (!slot.ready || slot.current !== undefined) continue;
+      if (!slot.ready || slot.retiring === true || slot.current !== undefined) continue;
       const pending = queue.shift();
       if (pending === undefined) break;
       slot.current = pending;
-      slot.timer = setTimeout(() => void slot.worker.terminate(), jobTimeoutMs);
+      slot.timer = setTimeout(() => {
+        slot.retiring = true;
+        void slot.worker.terminate();
+      }, jobTimeoutMs);
       slot.worker.postMessage({ type: 'job', id: pending.id, job: pending.job }, pending.transfer);
     }
     if (drained && queue.length === 0 && [...slots].every((s) => s.current === undefined)) drained();
@@ -177,7 +182,7 @@ export function createWorkerPool<Job, Result>(options: WorkerPoolOptions): Worke
 
   for (let i = 0; i < size; i += 1) spawn();
 
-  const idleReady = (): boolean => [...slots].some((s) => s.ready && s.current === undefined);
+  const idleReady = (): boolean => [...slots].some((s) => s.ready && s.retiring !== true && s.current === undefined);
 
   return {
     run(job, transfer = []) {
