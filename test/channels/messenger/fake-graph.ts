@@ -173,7 +173,7 @@ async function parseSendBody(req: IncomingMessage, raw: Buffer): Promise<{ body:
     return { body };
   }
   if (!type.startsWith('multipart/form-data')) refuse(`unsupported content type ${type}`);
-  const form = await new Request('http://fake.invalid/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+  const form = await new Request('http://fake.invalid/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(raw) }).formData();
   const file = form.get('filedata');
   if (!(file instanceof Blob)) refuse('a multipart request must carry the file in the field "filedata"');
   if (file.size === 0 || file.size > LIMITS.uploadBytes) refuse('filedata must be 1 byte to 25 MB');
