@@ -5,7 +5,7 @@ import { el, svg } from './elements.js';
 
 const WIDTH = 480;
 const HEIGHT = 260;
-const PLOT = { left: 48, right: 12, top: 24, bottom: 44 };
+const PLOT = { left: 64, right: 12, top: 28, bottom: 44 };
 /** The chart shows the latest days only, so bars stay wide enough to read on a phone. */
 export const CHART_DAYS = 14;
 
