@@ -2,7 +2,7 @@
 // within Facebook's limits (text <= 2,000 characters, <= 13 quick replies, titles <= 20 characters).
 import type { AnalysisJson } from '../../index.js';
 import { isVisageError } from '../../errors.js';
-import { EMOTION_CUES, EMOTION_EMOJI, EMOTION_WORDS } from '../../pipeline/describe.js';
+import { closeAlternative, EMOTION_CUES, EMOTION_EMOJI, EMOTION_WORDS } from '../../pipeline/describe.js';
 import { EMOTIONS, type Emotion } from '../../pipeline/types.js';
 import type { QuickReply } from '../../messenger/graph-client.js';
 import { encodeAction, type Action } from './payloads.js';
@@ -47,9 +47,12 @@ export function photoAnswerLines(record: AnalysisJson, photo: { index: number; c
   return [...lead, found, ...note, ...faces];
 }
 
-/** The emotions named in an analysis, once each, in face order. */
+/** The emotions named in an analysis (with the runner-up where Visage said it was not sure), once each, in face order. */
 export function namedEmotions(record: AnalysisJson): Emotion[] {
-  return [...new Set(record.faces.map((f) => f.emotion))];
+  return [...new Set(record.faces.flatMap((f) => {
+    const alternative = closeAlternative(f);
+    return alternative === undefined ? [f.emotion] : [f.emotion, alternative];
+  }))];
 }
 
 export function photoQuickReplies(analysisId: string, record: AnalysisJson): QuickReply[] {

@@ -127,6 +127,7 @@ describe('every other kind of message gets a short, kind, useful answer', () => 
     ['a link that cannot be fetched', (s) => textMessage(s, `look http://127.0.0.1:${photos.port}/nothing-here`), 'I could not open the photo behind that link.'],
     ['a link to a private address', (s) => textMessage(s, 'http://10.1.2.3/photo.jpg'), 'I could not open the photo behind that link.'],
     ['a shared link (fallback)', (s) => attachmentMessage(s, 'fallback', { url: 'http://192.168.0.9/x.jpg', title: 'x' }), 'I could not open the photo behind that link.'],
+    ['Practice on a server with no practice faces', (s) => textMessage(s, 'Practice'), 'Practice is not set up on this Visage yet.'],
     ['the Get Started button', (s) => postbackMessage(s, 'GET_STARTED'), 'Send me a photo with people in it.'],
   ];
 
