@@ -1,10 +1,12 @@
 // "Check a photo" in real Chromium against the real server: a group photo gives one card per face, numbered like
 // the photo; face and card selection are linked; "That's wrong" stores a flag in the SQLite file; file button,
 // drag-and-drop, paste and link all work; keyboard alone is enough; axe finds nothing in any state.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMOTION_CUES, EMOTION_WORDS } from '../../../src/pipeline/describe.js';
 import { EMOTIONS, type Emotion } from '../../../src/pipeline/types.js';
+import { REPO_DIR } from '../../helpers/paths.js';
 import { photoPath } from '../../services/support/worker-support.js';
 import { startLoopbackServer, type LoopbackServer } from '../../server/support/test-server.js';
 import { axeViolations, launchBrowser, newPage, screenshot, tabTo, type TestBrowser, type TestPage } from './support/browser.js';
@@ -89,6 +91,15 @@ describe('check a photo (mouse, 1280 px)', () => {
       expect(await card.locator('.card-sure').textContent()).toMatch(/I'm (very sure|fairly sure|not very sure|not sure)/);
     }
     expect(await tp.page.getAttribute('#annotated-photo', 'alt')).toContain(`${answer.faces.length} numbered faces`);
+    // Recorded, not asserted: how long after the API's answer arrived the cards were on screen.
+    const pageMs = await tp.page.evaluate(() => {
+      const response = performance.getEntriesByType('resource').filter((e) => e.name.includes('/v1/analyze')).pop();
+      const shown = performance.getEntriesByName('visage:answer-shown').pop();
+      return response === undefined || shown === undefined ? null : shown.startTime - (response as PerformanceResourceTiming).responseEnd;
+    });
+    expect(pageMs).not.toBeNull();
+    mkdirSync(join(REPO_DIR, 'test-artifacts'), { recursive: true });
+    writeFileSync(join(REPO_DIR, 'test-artifacts', 'web-answer-latency.json'), `${JSON.stringify({ faces: answer.faces.length, pageMs })}\n`);
     await expectNoAxeViolations(tp, 'results');
     await screenshot(tp.page, 'check-results-1280');
   });

@@ -108,6 +108,32 @@ describe('practise with the mouse (1280 px)', () => {
   });
 });
 
+describe('practice routes', () => {
+  it('refuse an answer without a round, or with an emotion that does not exist', async () => {
+    const noCookie = await fetch(`${server.url}/v1/practice/answer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ roundId: 1, answer: 'happy' }),
+    });
+    expect(noCookie.status).toBe(404);
+    const next = await fetch(`${server.url}/v1/practice/next`);
+    const cookie = (next.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^visage_uid=[\w-]{16,}$/);
+    const { roundId, image } = (await next.json()) as { roundId: number; image: string };
+    expect(image).toMatch(/^data:image\/jpeg;base64,/);
+    const again = (await (await fetch(`${server.url}/v1/practice/next`, { headers: { cookie } })).json()) as { roundId: number };
+    expect(again.roundId).toBe(roundId);
+    const wrong = await fetch(`${server.url}/v1/practice/answer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ roundId, answer: 'bored' }),
+    });
+    expect(wrong.status).toBe(400);
+    const empty = (await (await fetch(`${server.url}/v1/practice/progress`)).json()) as { asked: number; daily: unknown[] };
+    expect(empty).toMatchObject({ asked: 0, daily: [] });
+  });
+});
+
 describe('practise at 360 px', () => {
   it('fits a phone screen', async () => {
     const tp = await newPage(chrome.browser, 360);
