@@ -6,9 +6,11 @@ import { analyzeCommand } from './commands/analyze.js';
 import { evalCommand } from './commands/eval.js';
 import { dataCommand } from './commands/data.js';
 import { flagsCommand } from './commands/flags.js';
+import { serveCommand } from './commands/serve.js';
+import { messengerCommand } from './commands/messenger.js';
 import type { CliCommand, CliIo } from './types.js';
 
-export const COMMANDS: readonly CliCommand[] = [analyzeCommand, evalCommand, dataCommand, flagsCommand];
+export const COMMANDS: readonly CliCommand[] = [analyzeCommand, evalCommand, serveCommand, dataCommand, flagsCommand, messengerCommand];
 
 const EXIT_SOFTWARE = 70;
 
