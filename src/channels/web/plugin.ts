@@ -3,7 +3,7 @@
 // /v1/me). Services come from app.visage, decorated by buildServer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VisageError } from '../../errors.js';
-import { practicePoolFromConfig } from '../../practice/pool.js';
+import { practicePoolFromConfig, type PracticePool } from '../../practice/pool.js';
 import { acceptsGzip, DEFAULT_ASSETS_DIR, loadAssets, makeAsset, type Asset } from './assets.js';
 import { emotionStylesheet } from './emotion-styles.js';
 import { practiceRoutes } from './practice-routes.js';
@@ -11,6 +11,8 @@ import { practiceRoutes } from './practice-routes.js';
 export interface WebChannelOptions {
   /** The built page (scripts/build-web.mjs); default <repo>/dist/web. */
   assetsDir?: string;
+  /** The practice pool; by default one made from config.practice. Pass the server's shared one so FER2013 is read once. */
+  pool?: PracticePool;
 }
 
 // Only this server's own files and API; photos arrive as blob: URLs or from /v1, practice faces as data: URLs.
@@ -59,7 +61,7 @@ export async function webChannel(app: FastifyInstance, options: WebChannelOption
   app.get('/', serve);
   app.get('/assets/*', serve);
 
-  const pool = practicePoolFromConfig(config.practice, store.flags);
+  const pool = options.pool ?? practicePoolFromConfig(config.practice, store.flags);
   // The FER2013 file takes seconds to read: start once the server is up, so the first round rarely waits.
   app.addHook('onReady', async () => {
     pool.load().catch((error: unknown) => app.log.error({ err: error }, 'the practice pool could not be loaded'));
