@@ -2,7 +2,8 @@
 // The exact float port (converted here into a temp folder with --precision fp32) must match to float rounding; the
 // shipped int8 model must give the same detections, with raw outputs within the bounds measured for 8-bit activations.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -182,6 +183,18 @@ describe('face detector ONNX port matches face-api', () => {
     await int8?.session.release();
     if (fp32Dir !== undefined) rmSync(fp32Dir, { recursive: true, force: true });
   });
+
+  it('ships exactly the int8 file the converter writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'visage-face-detector-int8-'));
+    try {
+      execFileSync('/usr/bin/python3', [join(repoDir, 'tools/convert-face-detector.py'), '--out-dir', dir]);
+      const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+      expect(sha(join(dir, 'face-detector.onnx'))).toBe(sha(join(repoDir, 'assets/models/face-detector.onnx')));
+      expect(readFileSync(join(dir, 'face-detector.json'), 'utf8')).toBe(readFileSync(join(repoDir, 'assets/models/face-detector.json'), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('runs face-api on the wasm backend', () => {
     expect(faceapi.tf.getBackend()).toBe('wasm');
