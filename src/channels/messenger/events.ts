@@ -2,6 +2,9 @@
 // Visage does not answer (echoes of its own messages, delivery and read receipts, reactions) is dropped here.
 // Shape: {object:"page", entry:[{messaging:[{sender:{id}, recipient:{id}, timestamp, message | postback}]}]}.
 
+/** Dedup keys that are only unique per sender start with this. */
+export const SENDER_KEY_PREFIX = 'postback:';
+
 export type UnsupportedKind = 'sticker' | 'audio' | 'video' | 'file' | 'location' | 'other';
 
 interface Base {
@@ -75,8 +78,9 @@ function eventOf(item: Json): IncomingEvent | undefined {
   if (isObject(item.postback)) {
     const payload = text(item.postback.payload);
     if (payload === undefined) return undefined;
-    // Newer deliveries give postbacks a mid; older ones only a timestamp, which is stable across retries.
-    const dedupKey = text(item.postback.mid) ?? `postback:${senderId}:${String(item.timestamp ?? '')}:${payload}`;
+    // Newer deliveries give postbacks a mid; older ones only a timestamp, which is stable across retries. Such a
+    // key is per sender: the channel adds the hashed user id (a raw Messenger id is never stored).
+    const dedupKey = text(item.postback.mid) ?? `${SENDER_KEY_PREFIX}${String(item.timestamp ?? '')}:${payload.slice(0, 200)}`;
     return { senderId, dedupKey, kind: 'postback', payload };
   }
   return undefined;

@@ -10,7 +10,7 @@ import type { Chat, ChatDeps, ChatLog } from './chat.js';
 import { createChat } from './chat.js';
 import { createChatMemory } from './chat-memory.js';
 import { handleEvent } from './conversation.js';
-import { parseDelivery, type IncomingEvent } from './events.js';
+import { parseDelivery, SENDER_KEY_PREFIX, type IncomingEvent } from './events.js';
 import { practicePoolFromConfig } from '../../practice/pool.js';
 import { createPoolDeck } from './practice-deck.js';
 import { hasValidSignature, verificationChallenge } from './signature.js';
@@ -73,7 +73,9 @@ function answerEvent(graph: GraphClient, deps: ChatDeps, event: IncomingEvent): 
 
 function isRepeat(deps: ChatDeps, event: IncomingEvent): boolean {
   try {
-    return deps.services.store.messages.seen(event.dedupKey);
+    const { store } = deps.services;
+    const key = event.dedupKey.startsWith(SENDER_KEY_PREFIX) ? `${store.users.hash('messenger', event.senderId)}:${event.dedupKey}` : event.dedupKey;
+    return store.messages.seen(key);
   } catch (error) {
     // Answering twice is better than never answering: the message goes on when its id cannot be recorded.
     if (!isVisageError(error)) throw error;

@@ -100,7 +100,7 @@ describe('webhook deliveries', () => {
       ['unsupported', 'b'],
       ['link', 'c'],
       ['quick-reply', 'd'],
-      ['postback', 'postback:u1:2:GET_STARTED'],
+      ['postback', 'postback:2:GET_STARTED'],
       ['unsupported', 'f'],
     ]);
     expect(parsed.events[0]).toMatchObject({ urls: ['https://cdn/x.jpg', 'https://cdn/y.jpg'] });

@@ -1,5 +1,7 @@
 // The webhook on the real server: verification, the signature check before anything else, de-duplication of the
 // same delivery (also after a restart on the same SQLite file), and the channel staying off without settings.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { AnalysisPool } from '../../../src/services/worker-pool.js';
@@ -132,6 +134,22 @@ describe('the same delivery twice', () => {
     expect(texts(graph.sentTo(sender).slice(before))).toEqual([
       'I read photos, not words.\nPlease send a photo with one or more faces.\nYou can also tap Practice.',
     ]);
+  });
+});
+
+describe('postbacks without a message id', () => {
+  it('are answered once per sender and time, and no raw Messenger id reaches the database', async () => {
+    const sender = 'psid-postback-twice';
+    const tapped = { sender: { id: sender }, recipient: { id: 'PAGE-1' }, timestamp: 1_733_000_000_123, postback: { title: 'Get Started', payload: 'GET_STARTED' } };
+    expect((await postDelivery(server, delivery(tapped))).status).toBe(200);
+    expect((await postDelivery(server, delivery(tapped))).status).toBe(200);
+    await postDelivery(server, delivery(textMessage(sender, 'marker')));
+    await waitFor(() => texts(graph.sentTo(sender)).some((t) => t.startsWith('I read photos')), 'the marker answer');
+    expect(texts(graph.sentTo(sender)).filter((t) => t.startsWith('Hello. I am Visage.'))).toHaveLength(1);
+    const files = ['visage.db', 'visage.db-wal'].map((f) => join(config.dataDir, f)).filter((f) => existsSync(f));
+    const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.includes('psid-')).toBe(false);
   });
 });
 
