@@ -4,6 +4,9 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import type { Config } from './config.js';
 import { clientErrorHandler, installErrorReplies } from './channels/http/error-replies.js';
 import { httpChannel } from './channels/http/plugin.js';
+import { flagsPlugin } from './channels/http/flags.js';
+import { messengerChannel } from './channels/messenger/plugin.js';
+import { webChannel } from './channels/web/plugin.js';
 import { fetchImage } from './net/fetch-image.js';
 import type { Resolver } from './net/resolve.js';
 import { createAnalysisCache, systemClock, type Clock } from './services/analysis-cache.js';
@@ -11,6 +14,7 @@ import { createMetrics } from './services/metrics.js';
 import { createRateLimiter } from './services/rate-limit.js';
 import type { VisageServices } from './services/visage-services.js';
 import { createAnalysisPool, type AnalysisPool } from './services/worker-pool.js';
+import { openDataStore, type Store } from './store/store.js';
 
 export interface ServerDeps {
   /** The inference pool; created from the config (and closed with the server) when not given. */
@@ -20,6 +24,8 @@ export interface ServerDeps {
   resolver?: Resolver;
   /** fastify's logger option; by default pino at config.logLevel on stdout. */
   logger?: FastifyServerOptions['logger'];
+  /** The database; opened from config.dataDir (<dataDir>/visage.db) and closed with the server when not given. */
+  store?: Store;
   /** More channels (fastify plugins) to register after the HTTP channel; they see app.visage. */
   plugins?: readonly FastifyPluginAsync[];
 }
@@ -55,10 +61,13 @@ export function buildServer(config: Config, deps: ServerDeps = {}): FastifyInsta
     return503OnClosing: true,
   });
   const clock = deps.clock ?? systemClock;
+  // Opened before the pool, so a database that cannot be opened fails the start without leaving workers behind.
+  const store = deps.store ?? openDataStore(config.dataDir);
   const pool = deps.pool ?? createAnalysisPool({ workers: config.workers, queueSize: config.queueSize, modelDir: config.modelDir });
   const services: VisageServices = {
     config,
     pool,
+    store,
     clock,
     analyses: createAnalysisCache({ ttlMs: config.analysisTtlMs, maxEntries: config.analysisMaxEntries }, clock),
     metrics: createMetrics(),
@@ -73,7 +82,18 @@ export function buildServer(config: Config, deps: ServerDeps = {}): FastifyInsta
     services.metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
   if (deps.pool === undefined) app.addHook('onClose', async () => pool.close());
+  if (deps.store === undefined) app.addHook('onClose', async () => store.close());
   void app.register(httpChannel);
+  void app.register(flagsPlugin, {
+    store,
+    analyses: services.analyses,
+    operatorToken: config.operatorToken,
+    retentionDays: config.retentionDays,
+    rateLimiter: services.rateLimiter,
+  });
+  void app.register(webChannel);
+  // Off (and logged as off) when the MESSENGER_* settings are absent.
+  void app.register(messengerChannel);
   for (const plugin of deps.plugins ?? []) void app.register(plugin);
   return app;
 }

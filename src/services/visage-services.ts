@@ -6,6 +6,7 @@ import type { AnalysisCache, Clock } from './analysis-cache.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { AnalysisPool } from './worker-pool.js';
+import type { Store } from '../store/store.js';
 
 export interface VisageServices {
   readonly config: Config;
@@ -13,6 +14,8 @@ export interface VisageServices {
   readonly pool: AnalysisPool;
   /** Recent analyses by analysisId (JSON, face crops, annotated image). */
   readonly analyses: AnalysisCache;
+  /** The database (flags, practice, message ids, hashed users); SQL stays inside src/store. */
+  readonly store: Store;
   readonly metrics: Metrics;
   readonly rateLimiter: RateLimiter;
   readonly clock: Clock;
