@@ -141,7 +141,7 @@ describe('every other kind of message gets a short, kind, useful answer', () => 
     expect(sent.some((s) => s.kind === 'image')).toBe(false);
   });
 
-  it('fetched no address outside the allow list', () => {
+  it('refused the private addresses before connecting (VSG_URL_FORBIDDEN in the log)', () => {
     expect(log.text()).toContain('VSG_URL_FORBIDDEN');
   });
 });
