@@ -11,7 +11,7 @@ import { createChat } from './chat.js';
 import { createChatMemory } from './chat-memory.js';
 import { handleEvent } from './conversation.js';
 import { parseDelivery, SENDER_KEY_PREFIX, type IncomingEvent } from './events.js';
-import { practicePoolFromConfig } from '../../practice/pool.js';
+import { practicePoolFromConfig, type PracticePool } from '../../practice/pool.js';
 import { createPoolDeck } from './practice-deck.js';
 import { hasValidSignature, verificationChallenge } from './signature.js';
 
@@ -84,7 +84,12 @@ function isRepeat(deps: ChatDeps, event: IncomingEvent): boolean {
   }
 }
 
-export async function messengerChannel(app: FastifyInstance): Promise<void> {
+export interface MessengerChannelOptions {
+  /** The practice pool; by default one made from config.practice. Pass the server's shared one so FER2013 is read once. */
+  pool?: PracticePool;
+}
+
+export async function messengerChannel(app: FastifyInstance, options: MessengerChannelOptions = {}): Promise<void> {
   const services = app.visage;
   const found = messengerSettings(services.config);
   if ('missing' in found) {
@@ -97,8 +102,8 @@ export async function messengerChannel(app: FastifyInstance): Promise<void> {
   const deps: ChatDeps = {
     services,
     memory: createChatMemory(),
-    // Loaded on the first game in the chat; with no source configured and no accepted flags it stays empty.
-    deck: createPoolDeck(practicePoolFromConfig(services.config.practice, services.store.flags)),
+    // Loaded on the first game in the chat (unless shared and already loaded); empty without sources or accepted flags.
+    deck: createPoolDeck(options.pool ?? practicePoolFromConfig(services.config.practice, services.store.flags)),
     log,
   };
   const queue = createSenderQueue();
