@@ -52,24 +52,30 @@ function escapeXml(text: string): string {
 }
 
 /** The overlay for an image of width x height with boxes in those pixels. */
-export function annotationSvg(width: number, height: number, faces: ReadonlyArray<Pick<FaceResult, 'number' | 'emotion' | 'box'>>): string {
+export type AnnotatedFace = Pick<FaceResult, 'number' | 'emotion' | 'box'> & { alternative?: FaceResult['alternative'] };
+
+export function annotationSvg(width: number, height: number, faces: readonly AnnotatedFace[]): string {
   const base = Math.min(width, height);
   const stroke = Math.max(2, Math.round(base / 250));
-  const font = Math.max(13, Math.round(base / 32));
+  const font = Math.max(13, Math.round(base / 40));
   const pad = Math.round(font * 0.3);
   const plateH = font + 2 * pad;
   const parts: string[] = [];
+  const plates: Box[] = [];
   for (const face of faces) {
+    const others = faces.filter((f) => f !== face).map((f) => f.box);
     const { x, y, width: w, height: h } = face.box;
     const colour = EMOTION_COLOURS[face.emotion];
     parts.push(
       `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="none" stroke="#111" stroke-opacity="0.85" stroke-width="${stroke + 2}"/>`,
       `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
     );
-    const label = `${face.number} ${EMOTION_WORDS[face.emotion]}`;
+    // A question mark when the runner-up is close: the picture is as honest as the sentence.
+    const label = `${face.number} ${EMOTION_WORDS[face.emotion]}${face.alternative === undefined ? '' : '?'}`;
     // DejaVu Sans Bold averages about 0.62 em per character; the emoji takes one line height.
     const plateW = Math.round(label.length * font * 0.62 + plateH + 3 * pad);
-    const plate = placePlate(face.box, plateW, plateH, width, height);
+    const plate = placePlate(face.box, plateW, plateH, width, height, [...plates, ...others]);
+    plates.push({ ...plate, width: plateW, height: plateH });
     parts.push(
       `<rect x="${fmt(plate.x)}" y="${fmt(plate.y)}" width="${plateW}" height="${plateH}" rx="${pad}" fill="#1A1A1A" fill-opacity="0.88" stroke="${colour}" stroke-width="${Math.max(1, stroke / 2)}"/>`,
       emojiSvg(face.emotion, plate.x + pad + plateH / 2 - pad, plate.y + plateH / 2, (plateH - 2 * pad) / 2 + 1),
@@ -79,13 +85,36 @@ export function annotationSvg(width: number, height: number, faces: ReadonlyArra
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
-/** Puts the label above the box, else below it, else inside its top edge; always within the image. */
-function placePlate(box: Box, w: number, h: number, width: number, height: number): { x: number; y: number } {
-  const x = Math.min(Math.max(0, box.x), Math.max(0, width - w));
-  let y = box.y - h - 2;
-  if (y < 0) y = box.y + box.height + 2;
-  if (y + h > height) y = Math.max(0, box.y + 2);
-  return { x, y };
+/**
+ * Puts a label next to its box: above, below, or inside the top edge, aligned to the box's left or right side,
+ * taking the first place that stays inside the image and covers no earlier label or other face (else the least
+ * covered one).
+ */
+function placePlate(box: Box, w: number, h: number, width: number, height: number, taken: readonly Box[]): { x: number; y: number } {
+  const clampX = (x: number) => Math.min(Math.max(0, x), Math.max(0, width - w));
+  const clampY = (y: number) => Math.min(Math.max(0, y), Math.max(0, height - h));
+  const ys = [box.y - h - 2, box.y + box.height + 2, box.y + 2];
+  const xs = [box.x, box.x + box.width - w];
+  const candidates = ys.flatMap((y) => xs.map((x) => ({ x, y, inside: y >= 0 && y + h <= height })));
+  let best = { x: clampX(box.x), y: clampY(ys[0] ?? 0) };
+  let bestCost = Infinity;
+  for (const [i, c] of candidates.entries()) {
+    const spot = { x: clampX(c.x), y: clampY(c.y) };
+    const overlap = taken.reduce((sum, t) => sum + overlapArea({ ...spot, width: w, height: h }, t), 0);
+    // Prefer, in order: no overlap, inside the image, the earlier candidate.
+    const cost = overlap * 1000 + (c.inside ? 0 : 100) + i;
+    if (cost < bestCost) {
+      best = spot;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+function overlapArea(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
 }
 
 export interface RenderOptions {
@@ -97,7 +126,7 @@ export interface RenderOptions {
 /** Draws faces (boxes in the image's own pixels) on the image and encodes it. */
 export async function renderAnnotated(
   image: RgbImage,
-  faces: ReadonlyArray<Pick<FaceResult, 'number' | 'emotion' | 'box'>>,
+  faces: readonly AnnotatedFace[],
   options: RenderOptions,
 ): Promise<Buffer> {
   if (options.format !== 'png' && options.format !== 'jpeg') throw invalidOption('format', '"png" or "jpeg"', options.format);

@@ -59,7 +59,7 @@ describe('visage analyze', () => {
     const run = await runCli(['analyze', GROUP, '--annotate', out]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('I found 5 faces.');
-    expect(run.stdout).toMatch(/Person 1, on the left, /);
+    expect(run.stdout).toMatch(/Person 1, on the left[,.] /);
     const meta = await sharp(out).metadata();
     expect(meta.format).toBe('png');
     expect(meta.width).toBeGreaterThan(100);
