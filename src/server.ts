@@ -7,6 +7,7 @@ import { httpChannel } from './channels/http/plugin.js';
 import { flagsPlugin } from './channels/http/flags.js';
 import { messengerChannel } from './channels/messenger/plugin.js';
 import { webChannel } from './channels/web/plugin.js';
+import { practicePoolFromConfig } from './practice/pool.js';
 import { fetchImage } from './net/fetch-image.js';
 import type { Resolver } from './net/resolve.js';
 import { createAnalysisCache, systemClock, type Clock } from './services/analysis-cache.js';
@@ -91,9 +92,11 @@ export function buildServer(config: Config, deps: ServerDeps = {}): FastifyInsta
     retentionDays: config.retentionDays,
     rateLimiter: services.rateLimiter,
   });
-  void app.register(webChannel);
+  // One practice pool for the page and the chat, so FER2013 is read once.
+  const practicePool = practicePoolFromConfig(config.practice, store.flags);
+  void app.register(webChannel, { pool: practicePool });
   // Off (and logged as off) when the MESSENGER_* settings are absent.
-  void app.register(messengerChannel);
+  void app.register(messengerChannel, { pool: practicePool });
   for (const plugin of deps.plugins ?? []) void app.register(plugin);
   return app;
 }
