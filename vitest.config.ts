@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Browser and server tests poll for what the page shows; a loaded two-core machine needs more than a second.
+    expect: { poll: { timeout: 15_000, interval: 50 } },
   },
 });

@@ -185,7 +185,7 @@ describe('check a photo by keyboard alone', () => {
     await tabTo(page, '#choose-photo');
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
     const answer = await answerOf(tp, () => chooser.setFiles(THREE));
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('results-title');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe('results-title');
 
     await tabTo(page, '#face-marks > button[data-face="2"]');
     await page.keyboard.press('Enter');

@@ -158,12 +158,12 @@ describe('practise and settings by keyboard alone', () => {
     await page.goto(server.url);
     await tabTo(page, 'a[data-view-link="practise"]');
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('practise-title');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe('practise-title');
     for (let round = 0; round < 3; round++) {
       await waitForFace(tp);
       await tabTo(page, '#answers button[data-emotion="neutral"]');
       await answerRound(tp, () => page.keyboard.press('Enter'));
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('next-face');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe('next-face');
       await page.keyboard.press('Enter');
     }
     await waitForFace(tp);
@@ -171,7 +171,7 @@ describe('practise and settings by keyboard alone', () => {
     const answeredBefore = roundsInDb();
     await tabTo(page, '#forget-me');
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('forget-yes');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe('forget-yes');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#forget-status').textContent()).toContain('Done.');
     expect(roundsInDb()).toBe(answeredBefore - 3);
