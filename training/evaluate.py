@@ -36,8 +36,8 @@ def load_model(checkpoint_path: str):
 def predict_logits(model, pixels_u8: np.ndarray, mean: float, std: float, size: int, hflip: bool) -> torch.Tensor:
     """fp32 logits, averaged over the crop and its mirror image when hflip is set (the runtime's TTA)."""
     out = []
-    for i in range(0, len(pixels_u8), 256):
-        x = data.resize_to(data.normalise(torch.from_numpy(pixels_u8[i : i + 256]), mean, std), size)
+    for i in range(0, len(pixels_u8), 64):  # small batches: large activations go through mmap and cost page faults
+        x = data.resize_to(data.normalise(torch.from_numpy(pixels_u8[i : i + 64]), mean, std), size)
         logits = model(x)
         if hflip:
             logits = (logits + model(torch.flip(x, dims=[3]))) / 2
