@@ -1,4 +1,4 @@
-// `npm run bench`: Visage's pipeline against face-api (SSD-MobileNetV1 + 68 landmarks + expressions on tfjs-wasm)
+// `npm run bench` (builds first): Visage's pipeline against face-api (SSD-MobileNetV1 + 68 landmarks + expressions on tfjs-wasm)
 // on the same 640 and 1920 px group photos, each contender in its own process (so peak memory is its own), one
 // after the other (so they never share the two cores); then the HTTP server under load (bench/server-load.ts).
 // Environment: BENCH_SECONDS (per width and contender, default 15), BENCH_LOAD_SECONDS (per load step, default 60),
@@ -11,12 +11,12 @@ const run = promisify(execFile);
 const EXPECTED_FACES: Record<string, number> = Object.fromEntries(GROUP_PHOTOS.map((name) => [name, Number(/multi-(\d+)faces/.exec(name)?.[1])]));
 
 interface ContenderResult {
-  results: Record<string, { msPerImage: number; imagesPerSecond: number; faces: Record<string, number>; renderMs?: number }>;
+  results: Record<string, { msPerImage: number; imagesPerSecond: number; faces: Record<string, number>; annotatedMs?: number }>;
   peakRssMb: number;
 }
 
 async function contender(script: string, photos: unknown, seconds: number): Promise<ContenderResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify(photos), String(seconds)], {
+  const { stdout } = await run(process.execPath, [script, JSON.stringify(photos), String(seconds)], {
     maxBuffer: 16 * 1024 * 1024,
     env: { ...process.env, OMP_NUM_THREADS: '1' },
   });
@@ -37,15 +37,15 @@ function recall(faces: Record<string, number>): number {
 const seconds = Number(process.env.BENCH_SECONDS ?? '15');
 const photos = await preparePhotos();
 console.log(`Pipeline benchmark: ${GROUP_PHOTOS.length} group photos at ${WIDTHS.join(' and ')} px, ${seconds} s per width and contender, one thread each.`);
-const visage = await contender('bench/contender-visage.ts', photos, seconds);
-const faceapi = await contender('bench/contender-faceapi.ts', photos, seconds);
+const visage = await contender('bench/contender-visage.mjs', photos, seconds);
+const faceapi = await contender('bench/contender-faceapi.mjs', photos, seconds);
 
 for (const width of WIDTHS) {
   const v = visage.results[width];
   const f = faceapi.results[width];
   if (v === undefined || f === undefined) continue;
   console.log(`\n${width} px`);
-  console.log(`  Visage   ${v.msPerImage.toFixed(1).padStart(7)} ms/image  ${v.imagesPerSecond.toFixed(2).padStart(6)} images/s  (+${(v.renderMs ?? 0).toFixed(1)} ms with the annotated JPEG)`);
+  console.log(`  Visage   ${v.msPerImage.toFixed(1).padStart(7)} ms/image  ${v.imagesPerSecond.toFixed(2).padStart(6)} images/s  (${(v.annotatedMs ?? 0).toFixed(1)} ms/image with the annotated JPEG too)`);
   console.log(`  face-api ${f.msPerImage.toFixed(1).padStart(7)} ms/image  ${f.imagesPerSecond.toFixed(2).padStart(6)} images/s`);
   console.log(`  speed ratio (face-api ms / Visage ms): ${(f.msPerImage / v.msPerImage).toFixed(2)}x`);
   console.log(`  face recall vs photo README: Visage ${(recall(v.faces) * 100).toFixed(1)}%, face-api ${(recall(f.faces) * 100).toFixed(1)}%`);

@@ -50,6 +50,9 @@ const MIN_BOX_PX = 16;
 const DETAIL_MIN_GAIN = 1.5;
 // Letterbox padding is mid-grey (0 after the model's normalisation), the least face-like value.
 const PAD_GREY = 128;
+// Boxes only the detail pass sees need this much more score: upscaled photos show printed faces (posters,
+// cut-outs) big enough to pass there at 0.5-0.56, while real faces scored 0.7 and more on the dev photos.
+const DETAIL_EXTRA_SCORE = 0.1;
 // A box lying mostly inside a better one is a part of the same face (a close-up seen at two scales).
 const CONTAINED_FRACTION = 0.7;
 
@@ -188,7 +191,8 @@ export async function detectFaces(image: RgbImage, options: DetectOptions, deps:
     const pixels = rendered[i];
     if (pixels === undefined) continue;
     const out = await runDetector(deps.detector, pixels, { tiles: 1, height: pass.inputHeight, width: pass.inputWidth });
-    candidates.push(...collectCandidates(out.boxes, out.scores, 0, out.anchorCount, pass, image, opts.minScore));
+    const minScore = pass.maxBoxPx === Infinity ? opts.minScore : Math.min(0.95, opts.minScore + DETAIL_EXTRA_SCORE);
+    candidates.push(...collectCandidates(out.boxes, out.scores, 0, out.anchorCount, pass, image, minScore));
   }
   return suppressOverlaps(candidates, opts.nmsIou, opts.maxFaces);
 }

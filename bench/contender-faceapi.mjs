@@ -4,18 +4,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import type { BenchPhoto } from './photos.js';
-
-interface Tensor { dispose(): void }
-interface FaceApi {
-  tf: { setWasmPaths(p: string): void; setBackend(n: string): Promise<boolean>; ready(): Promise<void>; tensor3d(v: Int32Array, s: [number, number, number], d: 'int32'): Tensor };
-  nets: Record<'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceExpressionNet', { loadFromDisk(dir: string): Promise<void> }>;
-  SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults: number }) => unknown;
-  detectAllFaces(input: Tensor, options: unknown): { withFaceLandmarks(): { withFaceExpressions(): Promise<unknown[]> } };
-}
 
 const require = createRequire(import.meta.url);
-const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
 const modules = join(process.cwd(), 'node_modules');
 faceapi.tf.setWasmPaths(`${join(modules, '@tensorflow/tfjs-backend-wasm/dist')}/`);
 await faceapi.tf.setBackend('wasm');
@@ -24,7 +15,7 @@ const modelDir = join(modules, '@vladmandic/face-api/model');
 await Promise.all([faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir), faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir), faceapi.nets.faceExpressionNet.loadFromDisk(modelDir)]);
 const options = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 });
 
-async function analyse(path: string): Promise<number> {
+async function analyse(path) {
   const { data, info } = await sharp(path).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const tensor = faceapi.tf.tensor3d(Int32Array.from(data), [info.height, info.width, 3], 'int32');
   try {
@@ -34,12 +25,12 @@ async function analyse(path: string): Promise<number> {
   }
 }
 
-const photos = JSON.parse(process.argv[2] ?? '[]') as BenchPhoto[];
+const photos = JSON.parse(process.argv[2] ?? '[]');
 const seconds = Number(process.argv[3] ?? '10');
-const results: Record<string, { msPerImage: number; imagesPerSecond: number; faces: Record<string, number> }> = {};
+const results = {};
 for (const width of [...new Set(photos.map((p) => p.width))]) {
   const set = photos.filter((p) => p.width === width);
-  const faces: Record<string, number> = {};
+  const faces = {};
   for (const p of set) faces[p.name] = await analyse(p.path);
   let images = 0;
   const start = performance.now();

@@ -1,17 +1,18 @@
-// Child process: Visage's full pipeline (decode, detect, crop, classify, describe) on one intra-op thread.
+// Child process: Visage's full pipeline (decode, detect, crop, classify, describe) on one intra-op thread, run
+// from the built package (dist/) with plain node, so its peak memory is what users get.
 // Prints one JSON line: per width, ms per image, images/s and faces found; plus the process's peak RSS.
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { analyzeImage, loadModels } from '../src/index.js';
-import type { BenchPhoto } from './photos.js';
+import { analyzeImage, loadModels } from '../dist/index.js';
 
-const photos = JSON.parse(process.argv[2] ?? '[]') as BenchPhoto[];
+/** @type {{ name: string; width: number; path: string }[]} */
+const photos = JSON.parse(process.argv[2] ?? '[]');
 const seconds = Number(process.argv[3] ?? '10');
 const models = await loadModels({ threads: 1 });
-const results: Record<string, { msPerImage: number; imagesPerSecond: number; faces: Record<string, number>; renderMs: number }> = {};
+const results = {};
 for (const width of [...new Set(photos.map((p) => p.width))]) {
   const set = await Promise.all(photos.filter((p) => p.width === width).map(async (p) => ({ ...p, bytes: await readFile(p.path) })));
-  const faces: Record<string, number> = {};
+  const faces = {};
   for (const p of set) faces[p.name] = (await analyzeImage(p.bytes, models)).faces.length; // warm-up and counts
   let images = 0;
   const start = performance.now();
@@ -22,8 +23,8 @@ for (const width of [...new Set(photos.map((p) => p.width))]) {
   const elapsed = performance.now() - start;
   const renderStart = performance.now();
   for (const p of set) await analyzeImage(p.bytes, models, { annotate: 'jpeg' });
-  const renderMs = (performance.now() - renderStart) / set.length;
-  results[width] = { msPerImage: elapsed / images, imagesPerSecond: (images * 1000) / elapsed, faces, renderMs };
+  const annotatedMs = (performance.now() - renderStart) / set.length;
+  results[width] = { msPerImage: elapsed / images, imagesPerSecond: (images * 1000) / elapsed, faces, annotatedMs };
 }
 await models.close();
 console.log(JSON.stringify({ results, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
