@@ -149,7 +149,7 @@ def sidecar_metrics(scores: dict) -> dict:
     return out
 
 
-def write_reports(run_dir: str, model_dir: str, name: str) -> dict:
+def write_reports(run_dir: str, model_dir: str, name: str, crop_config: str = "") -> dict:
     sidecar_path = os.path.join(model_dir, f"{name}.json")
     with open(sidecar_path) as f:
         sidecar = json.load(f)
@@ -164,7 +164,7 @@ def write_reports(run_dir: str, model_dir: str, name: str) -> dict:
     svg_name = f"{name}-confusion.svg"
     report.write_confusion_svg(scores["PrivateTest"]["confusion"], data.LABELS, os.path.join(model_dir, svg_name),
                                title="PrivateTest confusion (rows: true, columns: predicted)")
-    report.write_card(os.path.join(model_dir, f"{name}.md"), run_dir, sidecar, scores, ckpt, svg_name)
+    report.write_card(os.path.join(model_dir, f"{name}.md"), run_dir, sidecar, scores, ckpt, svg_name, crop_config)
     return scores
 
 
@@ -174,9 +174,10 @@ def main() -> None:
     p.add_argument("--model-dir", default=os.path.join(REPO_ROOT, "assets", "models"))
     p.add_argument("--name", default="emotion")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--crop-config", default="", help="as given to export.py (only echoed in the card's commands)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    scores = write_reports(a.run, a.model_dir, a.name)
+    scores = write_reports(a.run, a.model_dir, a.name, a.crop_config)
     for split in ("PublicTest", "PrivateTest"):
         m = scores[split]
         print(f"{split}: accuracy {m['accuracy']:.4f} macro-F1 {m['macroF1']:.4f} "

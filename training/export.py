@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import onnx
 import torch
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
@@ -51,7 +52,7 @@ def hardware() -> str:
     return f"{name} CPU"
 
 
-def build_sidecar(ckpt: dict, last: dict, temperature: float) -> dict:
+def build_sidecar(ckpt: dict, last: dict, temperature: float, crop: dict) -> dict:
     cfg = ckpt["config"]
     return {
         "format": SIDECAR_FORMAT,
@@ -61,7 +62,7 @@ def build_sidecar(ckpt: dict, last: dict, temperature: float) -> dict:
         "labels": list(data.LABELS),
         "temperature": round(temperature, 4),
         "tta": {"hflip": bool(cfg["tta_hflip"])},
-        "crop": {"scale": cfg["crop_scale"], "offsetY": cfg["crop_offset_y"]},
+        "crop": crop,
         "metrics": {},
         "training": {
             "config": cfg,
@@ -80,6 +81,8 @@ def main() -> None:
     p.add_argument("--model-dir", default=os.path.join(REPO_ROOT, "assets", "models"))
     p.add_argument("--name", default="emotion")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--crop-config", default="", help="recipe YAML whose crop_scale/crop_offset_y replace the run's "
+                   "(framing is used only at inference, so a re-measured framing needs no retraining)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.model_dir, exist_ok=True)
@@ -95,11 +98,16 @@ def main() -> None:
     logits = evaluate.predict_logits(model, x, ckpt["mean"], ckpt["std"], cfg["size"], cfg["tta_hflip"])
     temperature = evaluate.fit_temperature(logits, torch.from_numpy(y))
 
+    crop = {"scale": cfg["crop_scale"], "offsetY": cfg["crop_offset_y"]}
+    if a.crop_config:
+        with open(a.crop_config) as f:
+            recipe = yaml.safe_load(f) or {}
+        crop = {"scale": float(recipe["crop_scale"]), "offsetY": float(recipe["crop_offset_y"])}
     sidecar_path = os.path.join(a.model_dir, f"{a.name}.json")
     with open(sidecar_path, "w") as f:
-        json.dump(build_sidecar(ckpt, last, temperature), f, indent=2)
+        json.dump(build_sidecar(ckpt, last, temperature, crop), f, indent=2)
         f.write("\n")
-    scores = evaluate.write_reports(a.run, a.model_dir, a.name)
+    scores = evaluate.write_reports(a.run, a.model_dir, a.name, a.crop_config)
     m = scores["PrivateTest"]
     print(f"{onnx_path}: {os.path.getsize(onnx_path)} bytes, temperature {temperature:.4f}; PrivateTest accuracy "
           f"{m['accuracy']:.4f} macro-F1 {m['macroF1']:.4f} ECE {m['eceUncalibrated']:.4f} -> {m['ece']:.4f}; "

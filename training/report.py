@@ -41,7 +41,7 @@ def _command(run_dir: str) -> str:
     return open(path).read().strip() if os.path.exists(path) else "(not recorded)"
 
 
-def write_card(path: str, run_dir: str, sidecar: dict, scores: dict, ckpt: dict, svg_name: str) -> None:
+def write_card(path: str, run_dir: str, sidecar: dict, scores: dict, ckpt: dict, svg_name: str, crop_config: str = "") -> None:
     cfg, tr = ckpt["config"], sidecar["training"]
     pub, priv = scores["PublicTest"], scores["PrivateTest"]
     labels = sidecar["labels"]
@@ -102,7 +102,8 @@ def write_card(path: str, run_dir: str, sidecar: dict, scores: dict, ckpt: dict,
         "## Reproduce",
         "```sh",
         _command(run_dir),
-        f"/usr/bin/python3 training/export.py --run {os.path.relpath(run_dir) if not os.path.isabs(run_dir) else run_dir}",
+        f"/usr/bin/python3 training/export.py --run {os.path.relpath(run_dir) if not os.path.isabs(run_dir) else run_dir}"
+        + (f" --crop-config {crop_config}" if crop_config else ""),
         "```",
         "",
         "FER2013 images were gathered by web image search and carry research-use terms; they are not shipped with Visage.",
