@@ -54,35 +54,51 @@ function escapeXml(text: string): string {
 /** The overlay for an image of width x height with boxes in those pixels. */
 export type AnnotatedFace = Pick<FaceResult, 'number' | 'emotion' | 'box'> & { alternative?: FaceResult['alternative'] };
 
-export function annotationSvg(width: number, height: number, faces: readonly AnnotatedFace[]): string {
+/** One face's marks in image coordinates, and the integer region of the image they cover. */
+interface Layer {
+  bounds: Box;
+  svg: string;
+}
+
+function annotationLayers(width: number, height: number, faces: readonly AnnotatedFace[]): Layer[] {
   const base = Math.min(width, height);
   const stroke = Math.max(2, Math.round(base / 250));
   const font = Math.max(13, Math.round(base / 40));
   const pad = Math.round(font * 0.3);
   const plateH = font + 2 * pad;
-  const parts: string[] = [];
+  const layers: Layer[] = [];
   const plates: Box[] = [];
   for (const face of faces) {
     const others = faces.filter((f) => f !== face).map((f) => f.box);
     const { x, y, width: w, height: h } = face.box;
     const colour = EMOTION_COLOURS[face.emotion];
-    parts.push(
-      `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="none" stroke="#111" stroke-opacity="0.85" stroke-width="${stroke + 2}"/>`,
-      `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
-    );
     // A question mark when the runner-up is close: the picture is as honest as the sentence.
     const label = `${face.number} ${EMOTION_WORDS[face.emotion]}${face.alternative === undefined ? '' : '?'}`;
     // DejaVu Sans Bold averages about 0.62 em per character; the emoji takes one line height.
     const plateW = Math.round(label.length * font * 0.62 + plateH + 3 * pad);
     const plate = placePlate(face.box, plateW, plateH, width, height, [...plates, ...others]);
     plates.push({ ...plate, width: plateW, height: plateH });
-    parts.push(
+    const parts = [
+      `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="none" stroke="#111" stroke-opacity="0.85" stroke-width="${stroke + 2}"/>`,
+      `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
       `<rect x="${fmt(plate.x)}" y="${fmt(plate.y)}" width="${plateW}" height="${plateH}" rx="${pad}" fill="#1A1A1A" fill-opacity="0.88" stroke="${colour}" stroke-width="${Math.max(1, stroke / 2)}"/>`,
       emojiSvg(face.emotion, plate.x + pad + plateH / 2 - pad, plate.y + plateH / 2, (plateH - 2 * pad) / 2 + 1),
       `<text x="${fmt(plate.x + plateH + pad)}" y="${fmt(plate.y + pad + font * 0.85)}" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="${font}" fill="#FFFFFF">${escapeXml(label)}</text>`,
-    );
+    ];
+    const reach = stroke + 2;
+    const left = Math.max(0, Math.floor(Math.min(x - reach, plate.x - 1)));
+    const top = Math.max(0, Math.floor(Math.min(y - reach, plate.y - 1)));
+    const right = Math.min(width, Math.ceil(Math.max(x + w + reach, plate.x + plateW + 1)));
+    const bottom = Math.min(height, Math.ceil(Math.max(y + h + reach, plate.y + plateH + 1)));
+    layers.push({ bounds: { x: left, y: top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) }, svg: parts.join('') });
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
+  return layers;
+}
+
+/** The whole overlay as one SVG document of the image's size (boxes in the image's pixels). */
+export function annotationSvg(width: number, height: number, faces: readonly AnnotatedFace[]): string {
+  const body = annotationLayers(width, height, faces).map((l) => l.svg).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>`;
 }
 
 /**
@@ -132,7 +148,13 @@ export async function renderAnnotated(
   if (options.format !== 'png' && options.format !== 'jpeg') throw invalidOption('format', '"png" or "jpeg"', options.format);
   const quality = options.quality ?? 88;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw invalidOption('quality', 'an integer from 1 to 100', quality);
-  const svg = Buffer.from(annotationSvg(image.width, image.height, faces));
-  const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).composite([{ input: svg, top: 0, left: 0 }]);
+  // Each face's marks are rasterised only over the region they cover: a whole-photo SVG canvas costs most of
+  // the render time on large photos.
+  const overlays = annotationLayers(image.width, image.height, faces).map(({ bounds: b, svg }) => ({
+    input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${b.width}" height="${b.height}" viewBox="${b.x} ${b.y} ${b.width} ${b.height}">${svg}</svg>`),
+    left: b.x,
+    top: b.y,
+  }));
+  const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).composite(overlays);
   return options.format === 'png' ? pipeline.png({ compressionLevel: 6 }).toBuffer() : pipeline.jpeg({ quality, mozjpeg: false }).toBuffer();
 }
