@@ -118,8 +118,8 @@ const SETTINGS: readonly Setting[] = [
   { path: 'messenger.graphUrl', kind: 'url', env: 'MESSENGER_GRAPH_URL' },
 ];
 
-/** VISAGE_* variables that belong to tooling (tests, benchmarks), not to the server; the rest must be known. */
-const TOOLING_ENV = /^VISAGE_(CONFIG|SHARED_DIR|BENCH_.*|TEST_.*)$/;
+/** VISAGE_* variables that belong to tooling (tests, benchmarks, training data), not to the server; the rest must be known. */
+const TOOLING_ENV = /^VISAGE_(CONFIG|SHARED_DIR|FER_DIR|BENCH_.*|TEST_.*)$/;
 
 interface Origin {
   setting: Setting;
