@@ -10,6 +10,8 @@ Reads <model-dir>/<name>.json (written by export.py) for the temperature, refres
 import argparse
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 
@@ -120,6 +122,17 @@ def ms_per_face(model, size: int, hflip: bool, blocks: int = 10, repeats: int = 
     return best
 
 
+def ms_per_face_onnxruntime(onnx_path: str, size: int, hflip: bool):
+    """The same through onnxruntime-node, the runtime's engine; None when node or the package is missing."""
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(REPO_ROOT, "node_modules", "onnxruntime-node")):
+        return None
+    script = os.path.join(REPO_ROOT, "training", "ort-timing.mjs")
+    run = subprocess.run([node, script, onnx_path, str(size), "2" if hflip else "1"], cwd=REPO_ROOT,
+                         capture_output=True, text=True, timeout=300)
+    return float(run.stdout.strip()) if run.returncode == 0 else None
+
+
 def score(model, ckpt: dict, temperature: float, hflip: bool, size: int) -> dict:
     """Every number of the model card, computed on the test splits with the runtime's pre- and post-processing."""
     fer = data.load_fer(ckpt["config"]["data_dir"])
@@ -146,6 +159,8 @@ def sidecar_metrics(scores: dict) -> dict:
         out["ferPlusMajority"] = {k: round(v, 4) if isinstance(v, float) else v
                                   for k, v in scores["ferPlusPrivateTest"].items()}
     out["msPerFace1Thread"] = round(scores["msPerFace"], 3)
+    if scores.get("msPerFaceOnnxruntime") is not None:
+        out["msPerFaceOnnxruntime1Thread"] = round(scores["msPerFaceOnnxruntime"], 3)
     return out
 
 
@@ -155,6 +170,8 @@ def write_reports(run_dir: str, model_dir: str, name: str, crop_config: str = ""
         sidecar = json.load(f)
     model, ckpt = load_model(os.path.join(run_dir, "best.pt"))
     scores = score(model, ckpt, sidecar["temperature"], sidecar["tta"]["hflip"], sidecar["input"]["size"])
+    scores["msPerFaceOnnxruntime"] = ms_per_face_onnxruntime(
+        os.path.join(model_dir, f"{name}.onnx"), sidecar["input"]["size"], sidecar["tta"]["hflip"])
     sidecar["metrics"] = sidecar_metrics(scores)
     tmp = f"{sidecar_path}.tmp"
     with open(tmp, "w") as f:
