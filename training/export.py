@@ -104,9 +104,10 @@ def main() -> None:
             recipe = yaml.safe_load(f) or {}
         crop = {"scale": float(recipe["crop_scale"]), "offsetY": float(recipe["crop_offset_y"])}
     sidecar_path = os.path.join(a.model_dir, f"{a.name}.json")
-    with open(sidecar_path, "w") as f:
+    with open(f"{sidecar_path}.tmp", "w") as f:
         json.dump(build_sidecar(ckpt, last, temperature, crop), f, indent=2)
         f.write("\n")
+    os.replace(f"{sidecar_path}.tmp", sidecar_path)
     scores = evaluate.write_reports(a.run, a.model_dir, a.name, a.crop_config)
     m = scores["PrivateTest"]
     print(f"{onnx_path}: {os.path.getsize(onnx_path)} bytes, temperature {temperature:.4f}; PrivateTest accuracy "
