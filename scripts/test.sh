@@ -22,5 +22,10 @@ fi
 
 npm run --silent build
 npx tsc -p tsconfig.json --noEmit
-npx vitest run "$@"
+mkdir -p test-artifacts
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"
 /usr/bin/python3 -m unittest discover -s training/tests -t . -v
+# One closing line for both runners' results.
+node -e '
+const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
+console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);'
