@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 from config import REPO_ROOT  # noqa: E402
-from model import ModelConfig, build_model  # noqa: E402
+from model import MeanEnsemble, ModelConfig, build_model  # noqa: E402
 import report  # noqa: E402
 
 ECE_BINS = 15
@@ -32,6 +32,23 @@ def load_model(checkpoint_path: str):
     model = build_model(ModelConfig(**ckpt["model_config"]))
     model.load_state_dict(ckpt["model"])
     return model.eval(), ckpt
+
+
+def load_runs(run_dirs: list):
+    """The best weights of one run, or of several runs averaged as one network (an ensemble).
+
+    Members must share what the runtime's pre-processing reads from the sidecar: input size, normalisation and TTA.
+    Returns (model, first member's checkpoint, all checkpoints)."""
+    loaded = [load_model(os.path.join(r, "best.pt")) for r in run_dirs]
+    ckpts = [c for _, c in loaded]
+    first = ckpts[0]
+    for run, c in zip(run_dirs[1:], ckpts[1:]):
+        same = (c["config"]["size"] == first["config"]["size"] and c["config"]["tta_hflip"] == first["config"]["tta_hflip"]
+                and abs(c["mean"] - first["mean"]) < 1e-6 and abs(c["std"] - first["std"]) < 1e-6)
+        if not same:
+            raise SystemExit(f"{run}: input size, normalisation or TTA differ from {run_dirs[0]}; they cannot share one sidecar")
+    model = loaded[0][0] if len(loaded) == 1 else MeanEnsemble([m for m, _ in loaded]).eval()
+    return model, first, ckpts
 
 
 @torch.no_grad()
@@ -164,11 +181,11 @@ def sidecar_metrics(scores: dict) -> dict:
     return out
 
 
-def write_reports(run_dir: str, model_dir: str, name: str, crop_config: str = "") -> dict:
+def write_reports(run_dirs: list, model_dir: str, name: str, crop_config: str = "") -> dict:
     sidecar_path = os.path.join(model_dir, f"{name}.json")
     with open(sidecar_path) as f:
         sidecar = json.load(f)
-    model, ckpt = load_model(os.path.join(run_dir, "best.pt"))
+    model, ckpt, ckpts = load_runs(run_dirs)
     scores = score(model, ckpt, sidecar["temperature"], sidecar["tta"]["hflip"], sidecar["input"]["size"])
     scores["msPerFaceOnnxruntime"] = ms_per_face_onnxruntime(
         os.path.join(model_dir, f"{name}.onnx"), sidecar["input"]["size"], sidecar["tta"]["hflip"])
@@ -181,13 +198,13 @@ def write_reports(run_dir: str, model_dir: str, name: str, crop_config: str = ""
     svg_name = f"{name}-confusion.svg"
     report.write_confusion_svg(scores["PrivateTest"]["confusion"], data.LABELS, os.path.join(model_dir, svg_name),
                                title="PrivateTest confusion (rows: true, columns: predicted)")
-    report.write_card(os.path.join(model_dir, f"{name}.md"), run_dir, sidecar, scores, ckpt, svg_name, crop_config)
+    report.write_card(os.path.join(model_dir, f"{name}.md"), run_dirs, sidecar, scores, ckpts, svg_name, crop_config)
     return scores
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", required=True, help="run dir holding best.pt")
+    p.add_argument("--run", required=True, action="append", help="run dir holding best.pt; repeat for an ensemble")
     p.add_argument("--model-dir", default=os.path.join(REPO_ROOT, "assets", "models"))
     p.add_argument("--name", default="emotion")
     p.add_argument("--threads", type=int, default=1)

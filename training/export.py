@@ -52,8 +52,8 @@ def hardware() -> str:
     return f"{name} CPU"
 
 
-def build_sidecar(ckpt: dict, last: dict, temperature: float, crop: dict) -> dict:
-    cfg = ckpt["config"]
+def build_sidecar(ckpts: list, lasts: list, temperature: float, crop: dict) -> dict:
+    ckpt, cfg = ckpts[0], ckpts[0]["config"]
     return {
         "format": SIDECAR_FORMAT,
         "input": {"name": "input", "size": cfg["size"], "channels": 1, "mean": [round(ckpt["mean"], 6)],
@@ -67,17 +67,22 @@ def build_sidecar(ckpt: dict, last: dict, temperature: float, crop: dict) -> dic
         "training": {
             "config": cfg,
             "seed": cfg["seed"],
-            "epochs": last["epoch"],
+            "epochs": lasts[0]["epoch"],
             "bestEpoch": ckpt["epoch"],
             "hardware": f"{hardware()}, {cfg['threads']} torch thread(s), bf16 autocast" if cfg["bf16"] else hardware(),
-            "minutes": round(last["elapsed_s"] / 60, 1),
+            "minutes": round(sum(last["elapsed_s"] for last in lasts) / 60, 1),
+            # An ensemble averages the logits of these separately trained networks inside the one ONNX graph.
+            "members": [{"arch": c["config"]["arch"], "width": c["config"]["width"], "seed": c["config"]["seed"],
+                         "bestEpoch": c["epoch"], "epochs": last["epoch"], "minutes": round(last["elapsed_s"] / 60, 1)}
+                        for c, last in zip(ckpts, lasts)],
         },
     }
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", required=True, help="run dir holding best.pt and last.pt")
+    p.add_argument("--run", required=True, action="append",
+                   help="run dir holding best.pt and last.pt; repeat it to export the runs' average as one model")
     p.add_argument("--model-dir", default=os.path.join(REPO_ROOT, "assets", "models"))
     p.add_argument("--name", default="emotion")
     p.add_argument("--threads", type=int, default=1)
@@ -87,8 +92,8 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     os.makedirs(a.model_dir, exist_ok=True)
 
-    model, ckpt = evaluate.load_model(os.path.join(a.run, "best.pt"))
-    last = torch.load(os.path.join(a.run, "last.pt"), map_location="cpu")
+    model, ckpt, ckpts = evaluate.load_runs(a.run)
+    lasts = [torch.load(os.path.join(r, "last.pt"), map_location="cpu") for r in a.run]
     cfg = ckpt["config"]
     onnx_path = os.path.join(a.model_dir, f"{a.name}.onnx")
     export_onnx(model, cfg["size"], 1, onnx_path)
@@ -105,7 +110,7 @@ def main() -> None:
         crop = {"scale": float(recipe["crop_scale"]), "offsetY": float(recipe["crop_offset_y"])}
     sidecar_path = os.path.join(a.model_dir, f"{a.name}.json")
     with open(f"{sidecar_path}.tmp", "w") as f:
-        json.dump(build_sidecar(ckpt, last, temperature, crop), f, indent=2)
+        json.dump(build_sidecar(ckpts, lasts, temperature, crop), f, indent=2)
         f.write("\n")
     os.replace(f"{sidecar_path}.tmp", sidecar_path)
     scores = evaluate.write_reports(a.run, a.model_dir, a.name, a.crop_config)

@@ -114,6 +114,17 @@ class MiniXception(nn.Module):
 ARCHS = {"resnet18n": ResNet18N, "vgg": VGG, "mini_xception": MiniXception}
 
 
+class MeanEnsemble(nn.Module):
+    """Averages the logits of separately trained networks: one ONNX graph, one runtime call per batch."""
+
+    def __init__(self, members: list):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x):
+        return torch.stack([m(x) for m in self.members]).mean(0)
+
+
 def build_model(c: ModelConfig) -> nn.Module:
     if c.arch not in ARCHS:
         raise ValueError(f"arch must be one of {sorted(ARCHS)}, got {c.arch!r}")

@@ -41,13 +41,17 @@ def _command(run_dir: str) -> str:
     return open(path).read().strip() if os.path.exists(path) else "(not recorded)"
 
 
-def write_card(path: str, run_dir: str, sidecar: dict, scores: dict, ckpt: dict, svg_name: str, crop_config: str = "") -> None:
+def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: list, svg_name: str, crop_config: str = "") -> None:
+    ckpt = ckpts[0]
     cfg, tr = ckpt["config"], sidecar["training"]
+    members = ", ".join(f"{c['config']['arch']} width {c['config']['width']} seed {c['config']['seed']}" for c in ckpts)
+    title = (f"ensemble of {len(ckpts)} ({members}; logits averaged)" if len(ckpts) > 1
+             else f"{cfg['arch']} (width {cfg['width']})")
     pub, priv = scores["PublicTest"], scores["PrivateTest"]
     labels = sidecar["labels"]
     ort_ms = f"{scores['msPerFaceOnnxruntime']:.3f}" if scores.get("msPerFaceOnnxruntime") is not None else "(not measured)"
     lines = [
-        f"# Emotion model: {cfg['arch']} (width {cfg['width']})",
+        f"# Emotion model: {title}",
         "",
         "Classifies a grey face crop into angry, disgust, fear, happy, sad, surprise, neutral (FER2013 order).",
         "Files: `emotion.onnx` (opset 13, input `input` [N,1,S,S] float32, output `logits` [N,7]) and the sidecar `emotion.json`.",
@@ -66,7 +70,9 @@ def write_card(path: str, run_dir: str, sidecar: dict, scores: dict, ckpt: dict,
         f"- Cross-entropy, label smoothing {cfg['label_smoothing']}, class weights (mean count / count)^{cfg['class_weight_power']}",
         f"- Augmentation: flip {cfg['hflip']}, rotation ±{cfg['rotate_deg']}°, scale ±{100 * cfg['scale_jitter']:.0f}%, "
         f"shift ±{100 * cfg['shift_jitter']:.0f}%, random erasing p={cfg['erase_prob']}",
-        f"- Seed {cfg['seed']}; weights from epoch {ckpt['epoch']} (best PublicTest)",
+        f"- Seed {', '.join(str(c['config']['seed']) for c in ckpts)}; weights from epoch "
+        f"{', '.join(str(c['epoch']) for c in ckpts)} (best PublicTest of each run)"
+        + (f"; the {len(ckpts)} networks' logits are averaged inside the one ONNX graph" if len(ckpts) > 1 else ""),
         f"- Runtime: TTA horizontal flip {sidecar['tta']['hflip']} (logits averaged), temperature {sidecar['temperature']:.4f} "
         f"(NLL on PublicTest); crop scale {sidecar['crop']['scale']}, offsetY {sidecar['crop']['offsetY']}",
         "",
@@ -103,8 +109,9 @@ def write_card(path: str, run_dir: str, sidecar: dict, scores: dict, ckpt: dict,
         "",
         "## Reproduce",
         "```sh",
-        _command(run_dir),
-        f"/usr/bin/python3 training/export.py --run {os.path.relpath(run_dir) if not os.path.isabs(run_dir) else run_dir}"
+        *[_command(r) for r in run_dirs],
+        "/usr/bin/python3 training/export.py "
+        + " ".join(f"--run {os.path.relpath(r) if not os.path.isabs(r) else r}" for r in run_dirs)
         + (f" --crop-config {crop_config}" if crop_config else ""),
         "```",
         "",

@@ -14,7 +14,7 @@ import data  # noqa: E402
 import evaluate  # noqa: E402
 import export  # noqa: E402
 from config import TrainConfig, load_config  # noqa: E402
-from model import ARCHS, ModelConfig, build_model  # noqa: E402
+from model import ARCHS, MeanEnsemble, ModelConfig, build_model  # noqa: E402
 
 
 class TrainStepTest(unittest.TestCase):
@@ -115,6 +115,19 @@ class ExportTest(unittest.TestCase):
                     want = (model(x) + model(torch.flip(x, dims=[3]))) / 2
                 self.assertLess((got - want).abs().max().item(), 1e-5)
                 self.assertEqual(tuple(got.shape), (5, 7))
+
+    def test_an_ensemble_exports_as_one_graph_averaging_its_members(self):
+        torch.manual_seed(0)
+        members = [build_model(ModelConfig(arch=arch, width=8)).eval() for arch in ("vgg", "mini_xception")]
+        ensemble = MeanEnsemble(members).eval()
+        x = torch.randn(3, 1, 48, 48)
+        with torch.no_grad():
+            want = (members[0](x) + members[1](x)) / 2
+            self.assertLess((ensemble(x) - want).abs().max().item(), 1e-6)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "e.onnx")
+            export.export_onnx(ensemble, 48, 1, path)
+            self.assertEqual([o.name for o in onnx.load(path).graph.output], ["logits"])
 
 
 if __name__ == "__main__":
