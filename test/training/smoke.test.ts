@@ -9,7 +9,10 @@ import { loadEmotionClassifier, type EmotionClassifierModel } from '../../src/mo
 import { classifyCrops } from '../../src/pipeline/classify.js';
 import { readFer2013, type FerFace } from '../../src/evaluation/fer2013.js';
 import { EMOTIONS } from '../../src/pipeline/types.js';
-import { FER_CSV, REPO_DIR } from '../helpers/paths.js';
+import { FER_CSV, REPO_DIR, photo } from '../helpers/paths.js';
+import { analyzeImage, loadModels } from '../../src/index.js';
+import { openDataStore } from '../../src/store/store.js';
+import { runCli } from '../cli/run-cli.js';
 
 const PYTHON = '/usr/bin/python3';
 const INSTALL_HINT = 'apt-get install -y python3-torch python3-torchvision python3-onnx libopenblas0-openmp';
@@ -93,5 +96,38 @@ describe('training pipeline smoke run', () => {
       '--out', join(dir, 'run-extra'), '--extra', extraDir, '--epochs', '1', '--train_limit', '600', '--eval_limit', '100']);
     expect(log).toMatch(/extra training set .*: 40 rows/);
     expect(log).toMatch(/train 640 faces \(FER2013 600, extra 40\)/);
+  }, TIMEOUT_MS);
+
+  it('turns flags an operator accepted into extra training data, and the model card lists it', async () => {
+    // Real flags: faces Visage found in a real group photo, corrected by a user, accepted by an operator.
+    const visageDir = join(dir, 'visage-data');
+    const models = await loadModels();
+    const analysis = await analyzeImage(readFileSync(photo('multi-7faces-small-elvis-shop-dlib-voc-2008_004176.jpg')), models, { faceCrops: true });
+    await models.close();
+    const store = openDataStore(visageDir);
+    analysis.faces.forEach((face, i) => {
+      const { id } = store.flags.add({
+        userId: store.users.resolve('web', `tester-${i}`),
+        channel: 'web',
+        faceNumber: face.number,
+        predicted: face.emotion,
+        scores: face.scores,
+        label: 'happy',
+        cropPng: analysis.faceCrops?.[i] ?? new Uint8Array(),
+      });
+      if (i < 6) store.flags.review(id, 'accept');
+    });
+    store.close();
+    const extraDir = join(dir, 'flags-export');
+    const exported = await runCli(['flags', 'export', '--out', extraDir, '--data-dir', visageDir]);
+    expect(exported.code).toBe(0);
+
+    const runDir = join(dir, 'run-flags');
+    const log = python(['training/train.py', '--config', 'training/configs/smoke.yaml', '--data_dir', dataDir,
+      '--out', runDir, '--extra', extraDir, '--epochs', '1', '--train_limit', '600', '--eval_limit', '100']);
+    expect(log).toMatch(/train 606 faces \(FER2013 600, extra 6\)/);
+    python(['training/export.py', '--run', runDir, '--model-dir', join(dir, 'model-flags')]);
+    const card = readFileSync(join(dir, 'model-flags', 'emotion.md'), 'utf8');
+    expect(card).toContain(`Extra training data: ${extraDir}`);
   }, TIMEOUT_MS);
 });
