@@ -1,8 +1,8 @@
 // `npm run bench` (builds first): Visage's pipeline against face-api (SSD-MobileNetV1 + 68 landmarks + expressions on tfjs-wasm)
 // on the same 640 and 1920 px group photos, each contender in its own process (so peak memory is its own), one
-// after the other (so they never share the two cores); then the HTTP server under load (bench/server-load.ts).
+// after the other (so they never share the two cores); then the HTTP server under load (bench/server-load.ts), then the web page's answer time in Chromium.
 // Environment: BENCH_SECONDS (per width and contender, default 15), BENCH_LOAD_SECONDS (per load step, default 60),
-// BENCH_SKIP_LOAD=1 to skip the load test.
+// BENCH_SKIP_LOAD=1 to skip the load test, BENCH_SKIP_WEB=1 to skip the web page's answer time (bench/web-latency.ts).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { GROUP_PHOTOS, WIDTHS, preparePhotos } from './photos.js';
@@ -57,5 +57,9 @@ console.log(`\nPeak memory (RSS): Visage ${visage.peakRssMb.toFixed(0)} MB, face
 if (process.env.BENCH_SKIP_LOAD !== '1') {
   const { benchServerLoad } = await import('./server-load.js');
   await benchServerLoad({});
+}
+if (process.env.BENCH_SKIP_WEB !== '1') {
+  const { benchWebLatency } = await import('./web-latency.js');
+  await benchWebLatency();
 }
 console.log('\nReproduce: npm run bench   (BENCH_SECONDS, BENCH_LOAD_SECONDS, BENCH_SKIP_LOAD=1 shorten it)');

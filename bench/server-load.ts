@@ -97,7 +97,8 @@ function describe(step: StepResult): string {
 }
 
 // Under tsx the sources are TypeScript, which worker threads cannot load by themselves; the tests' loader helps.
-function workerExecArgv(): string[] | undefined {
+// Workers load TypeScript sources through a small loader when the benchmark itself runs from TypeScript.
+export function workerExecArgv(): string[] | undefined {
   if (!import.meta.url.endsWith('.ts')) return undefined;
   return ['--import', fileURLToPath(new URL('../test/services/support/register-ts.mjs', import.meta.url))];
 }
