@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeImage, loadModels, toAnalysisJson, type VisageModels } from '../../src/index.js';
-import { photo } from '../helpers/paths.js';
+import { PHOTOS_DIR, photo } from '../helpers/paths.js';
 
 describe('analyzeImage (real models, real photos)', () => {
   let models: VisageModels;
@@ -41,6 +41,20 @@ describe('analyzeImage (real models, real photos)', () => {
     expect(large.width).toBe(3000);
     expect((large.faces[0]?.box.x ?? 0) / ratio).toBeCloseTo(small.faces[0]?.box.x ?? -1, -1);
     expect((large.faces[0]?.box.width ?? 0) / ratio).toBeCloseTo(small.faces[0]?.box.width ?? -1, -1);
+  });
+
+  it('names the labelled emotion of most single-face photos, and every clearly happy face', async () => {
+    // Guards the whole chain (decode, framing, model, calibration) against a collapse to one class or a crop that
+    // does not look like training: the photo README's labels, 13 photos, 4 of them broad smiles.
+    const singles = (await readdir(PHOTOS_DIR)).filter((f) => f.startsWith('single-')).sort();
+    const named = await Promise.all(
+      singles.map(async (file) => ({ label: file.split('-')[1], faces: (await analyzeImage(await readFile(photo(file)), models)).faces })),
+    );
+    for (const { faces } of named) expect(faces).toHaveLength(1);
+    const right = named.filter(({ label, faces }) => faces[0]?.emotion === label);
+    expect(right.length).toBeGreaterThanOrEqual(9);
+    expect(new Set(named.map(({ faces }) => faces[0]?.emotion)).size).toBeGreaterThanOrEqual(4);
+    for (const { label, faces } of named.filter((n) => n.label === 'happy')) expect(faces[0]?.emotion).toBe(label);
   });
 
   it('answers faces: [] for a photo without people', async () => {
