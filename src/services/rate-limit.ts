@@ -1,7 +1,7 @@
 // A token bucket per client: `burst` requests at once, refilled at `perSecond`. Buckets of clients that have been
 // quiet long enough to be full again are dropped, and the number of tracked clients is capped, so memory stays
 // bounded whatever the traffic.
-import { invalidOption } from '../errors.js';
+import { VisageError, invalidOption } from '../errors.js';
 import type { Clock } from './analysis-cache.js';
 
 export interface RateLimitOptions {
@@ -55,4 +55,24 @@ export function createRateLimiter(options: RateLimitOptions, clock: Clock): Rate
       return { allowed: true };
     },
   };
+}
+
+/** Minimal request/reply shapes of a fastify onRequest hook, so this file needs no fastify import. */
+interface HookRequest {
+  ip: string;
+}
+interface HookReply {
+  header(name: string, value: string): unknown;
+}
+
+/**
+ * Takes one token for the request's client, or throws VSG_RATE_LIMITED with Retry-After set. Every channel's
+ * onRequest hook calls this, so all routes limit (and answer) the same way.
+ */
+export function enforceRateLimit(limiter: RateLimiter, request: HookRequest, reply: HookReply): void {
+  const decision = limiter.take(request.ip);
+  if (!decision.allowed) {
+    reply.header('retry-after', String(decision.retryAfterS));
+    throw new VisageError('VSG_RATE_LIMITED', 'Too many requests from this client; try again shortly.');
+  }
 }

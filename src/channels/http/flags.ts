@@ -6,6 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VisageError } from '../../errors.js';
+import { enforceRateLimit } from '../../services/rate-limit.js';
 import { EMOTIONS, type Emotion } from '../../pipeline/types.js';
 import type { AnalysisCache } from '../../services/analysis-cache.js';
 import type { RateLimiter } from '../../services/rate-limit.js';
@@ -122,13 +123,7 @@ export async function flagsPlugin(app: FastifyInstance, options: FlagsPluginOpti
 
   const { rateLimiter } = options;
   if (rateLimiter !== undefined) {
-    app.addHook('onRequest', async (request, reply) => {
-      const decision = rateLimiter.take(request.ip);
-      if (!decision.allowed) {
-        void reply.header('retry-after', String(decision.retryAfterS));
-        throw new VisageError('VSG_RATE_LIMITED', 'Too many requests from this client; try again shortly.');
-      }
-    });
+    app.addHook('onRequest', async (request, reply) => enforceRateLimit(rateLimiter, request, reply));
   }
 
   if (options.retentionDays !== undefined) {

@@ -3,6 +3,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { VisageError } from '../../errors.js';
+import { enforceRateLimit } from '../../services/rate-limit.js';
 import { analyzeRoutes } from './analyze-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { RAW_IMAGE_TYPES } from './read-image.js';
@@ -21,11 +22,7 @@ async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   // Runs before the body is read, so a saturated server or a client over its rate costs no upload or fetch.
   app.addHook('onRequest', async (request, reply) => {
-    const decision = rateLimiter.take(request.ip);
-    if (!decision.allowed) {
-      void reply.header('retry-after', String(decision.retryAfterS));
-      throw new VisageError('VSG_RATE_LIMITED', 'Too many requests from this client; try again shortly.');
-    }
+    enforceRateLimit(rateLimiter, request, reply);
     if (request.method === 'POST' && pool.state() !== 'failed' && !pool.hasRoom()) {
       throw new VisageError('VSG_BUSY', 'Visage is analysing as many photos as it can right now; try again in a moment.');
     }

@@ -4,6 +4,7 @@
 // src/practice.
 import type { FastifyInstance } from 'fastify';
 import { VisageError } from '../../errors.js';
+import { enforceRateLimit } from '../../services/rate-limit.js';
 import { EMOTIONS, type Emotion } from '../../pipeline/types.js';
 import { chooseNextItem, emotionWeights, focusEmotions, type Random } from '../../practice/choose.js';
 import type { PracticePool } from '../../practice/pool.js';
@@ -38,13 +39,7 @@ export async function practiceRoutes(app: FastifyInstance, options: PracticeRout
   const random = options.random ?? Math.random;
 
   if (rateLimiter !== undefined) {
-    app.addHook('onRequest', async (request, reply) => {
-      const decision = rateLimiter.take(request.ip);
-      if (!decision.allowed) {
-        void reply.header('retry-after', String(decision.retryAfterS));
-        throw new VisageError('VSG_RATE_LIMITED', 'Too many requests from this client; try again shortly.');
-      }
-    });
+    app.addHook('onRequest', async (request, reply) => enforceRateLimit(rateLimiter, request, reply));
   }
 
   const progressOf = async (userId: string): Promise<PracticeProgress> => {
