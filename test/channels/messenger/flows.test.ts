@@ -5,46 +5,33 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMOTION_CUES, EMOTION_WORDS } from '../../../src/pipeline/describe.js';
 import { EMOTIONS, type Emotion } from '../../../src/pipeline/types.js';
-import type { AnalysisPool } from '../../../src/services/worker-pool.js';
-import { startTestPool, type LoopbackServer, type TestServer } from '../../server/support/test-server.js';
-import { startFakeGraph, type FakeGraph, type Sent, type SentQuickReply } from './fake-graph.js';
+import type { LoopbackServer, TestServer } from '../../server/support/test-server.js';
+import type { FakeGraph, Sent, SentQuickReply } from './fake-graph.js';
 import {
-  captureLog,
   delivery,
   imageMessage,
   lastTextWith,
-  messengerConfig,
-  PAGE_TOKEN,
   postDelivery,
   quickReplyMessage,
-  startMessengerServer,
-  startPhotoServer,
-  tempDir,
   textMessage,
   waitFor,
-  writeFerFixture,
+  startMessengerHarness,
+  type MessengerHarness,
 } from './support.js';
 
-let pool: AnalysisPool;
+let harness: MessengerHarness;
 let graph: FakeGraph;
 let photos: LoopbackServer;
 let server: TestServer;
 
 beforeAll(async () => {
-  pool = startTestPool(1, 8);
-  graph = await startFakeGraph({ accessToken: PAGE_TOKEN });
-  photos = await startPhotoServer();
-  const dataDir = tempDir('messenger-flows');
-  const ferCsvPath = await writeFerFixture(dataDir);
-  server = await startMessengerServer(messengerConfig({ graph, photos, dataDir, ferCsvPath }), pool, captureLog());
-  await pool.whenReady();
+  harness = await startMessengerHarness('messenger-flows', { practice: true });
+  ({ graph, photos, server } = harness);
 }, 180_000);
 
 afterAll(async () => {
   await server?.close();
-  await pool?.close();
-  await graph?.close();
-  await photos?.close();
+  await harness?.closeRest();
 });
 
 const GROUP = 'multi-3faces-grimace-glasses-dlib-voc-2008_002506.jpg';

@@ -4,48 +4,38 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMOTION_WORDS } from '../../../src/pipeline/describe.js';
-import type { AnalysisPool } from '../../../src/services/worker-pool.js';
 import { photo } from '../../helpers/paths.js';
-import { startTestPool, type LoopbackServer, type TestServer } from '../../server/support/test-server.js';
-import { startFakeGraph, type FakeGraph, type Sent } from './fake-graph.js';
+import type { LoopbackServer, TestServer } from '../../server/support/test-server.js';
+import type { FakeGraph, Sent } from './fake-graph.js';
 import {
   attachmentMessage,
-  captureLog,
   delivery,
   imageMessage,
-  messengerConfig,
   PAGE_TOKEN,
   postbackMessage,
   postDelivery,
-  startMessengerServer,
-  startPhotoServer,
-  tempDir,
   textMessage,
   texts,
   waitFor,
   type LogCapture,
+  startMessengerHarness,
+  type MessengerHarness,
 } from './support.js';
 
-let pool: AnalysisPool;
+let harness: MessengerHarness;
 let graph: FakeGraph;
 let photos: LoopbackServer;
 let server: TestServer;
 let log: LogCapture;
 
 beforeAll(async () => {
-  pool = startTestPool(1, 8);
-  graph = await startFakeGraph({ accessToken: PAGE_TOKEN });
-  photos = await startPhotoServer();
-  log = captureLog();
-  server = await startMessengerServer(messengerConfig({ graph, photos, dataDir: tempDir('messenger-photos') }), pool, log);
-  await pool.whenReady();
+  harness = await startMessengerHarness('messenger-photos');
+  ({ graph, photos, server, log } = harness);
 }, 180_000);
 
 afterAll(async () => {
   await server?.close();
-  await pool?.close();
-  await graph?.close();
-  await photos?.close();
+  await harness?.closeRest();
 });
 
 const photoUrl = (name: string): string => `http://127.0.0.1:${photos.port}/photo/${name}`;

@@ -11,8 +11,8 @@ import { EMOTIONS, type Emotion } from '../../../src/pipeline/types.js';
 import { defaultLogger } from '../../../src/server.js';
 import type { AnalysisPool } from '../../../src/services/worker-pool.js';
 import { FER_CSV, photo } from '../../helpers/paths.js';
-import { send, startLoopbackServer, startTestServer, testConfig, type LoopbackServer, type RawResponse, type TestServer } from '../../server/support/test-server.js';
-import type { FakeGraph, Sent } from './fake-graph.js';
+import { send, startLoopbackServer, startTestPool, startTestServer, testConfig, type LoopbackServer, type RawResponse, type TestServer } from '../../server/support/test-server.js';
+import { startFakeGraph, type FakeGraph, type Sent } from './fake-graph.js';
 
 export const APP_SECRET = 'app-secret-used-only-in-tests';
 export const PAGE_TOKEN = 'EAAtestPageAccessTokenNeverLogged';
@@ -75,6 +75,39 @@ export function captureLog(): LogCapture {
 
 export function startMessengerServer(config: Config, pool: AnalysisPool, log: LogCapture): Promise<TestServer> {
   return startTestServer(config, { pool, logger: defaultLogger({ ...config, logLevel: 'info' }, log.stream) });
+}
+
+/** Everything a Messenger test file starts: one worker, the fake Graph API, the photo server and the real server. */
+export interface MessengerHarness {
+  pool: AnalysisPool;
+  graph: FakeGraph;
+  photos: LoopbackServer;
+  config: Config;
+  log: LogCapture;
+  /** The server as started; a test that restarts it closes its own replacement. */
+  server: TestServer;
+  /** Closes the pool, the fake Graph API and the photo server (not the server: see above). */
+  closeRest(): Promise<void>;
+}
+
+export async function startMessengerHarness(name: string, options: { practice?: boolean } = {}): Promise<MessengerHarness> {
+  const pool = startTestPool(1, 8);
+  const graph = await startFakeGraph({ accessToken: PAGE_TOKEN });
+  const photos = await startPhotoServer();
+  const dataDir = tempDir(name);
+  const ferCsvPath = options.practice === true ? await writeFerFixture(dataDir) : undefined;
+  const config = messengerConfig({ graph, photos, dataDir, ...(ferCsvPath === undefined ? {} : { ferCsvPath }) });
+  const log = captureLog();
+  const server = await startMessengerServer(config, pool, log);
+  await pool.whenReady();
+  return {
+    pool, graph, photos, config, log, server,
+    async closeRest() {
+      await pool.close();
+      await graph.close();
+      await photos.close();
+    },
+  };
 }
 
 // ---- Webhook deliveries as Messenger sends them ----

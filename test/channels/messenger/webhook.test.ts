@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { AnalysisPool } from '../../../src/services/worker-pool.js';
-import { send, startTestPool, type LoopbackServer, type TestServer } from '../../server/support/test-server.js';
-import { startFakeGraph, type FakeGraph } from './fake-graph.js';
+import { send, type LoopbackServer, type TestServer } from '../../server/support/test-server.js';
+import type { FakeGraph } from './fake-graph.js';
 import {
   captureLog,
   delivery,
@@ -15,7 +15,6 @@ import {
   PAGE_TOKEN,
   postDelivery,
   startMessengerServer,
-  startPhotoServer,
   tempDir,
   textMessage,
   texts,
@@ -23,8 +22,11 @@ import {
   waitFor,
   WEBHOOK,
   type LogCapture,
+  startMessengerHarness,
+  type MessengerHarness,
 } from './support.js';
 
+let harness: MessengerHarness;
 let pool: AnalysisPool;
 let graph: FakeGraph;
 let photos: LoopbackServer;
@@ -33,20 +35,13 @@ let config: Config;
 let log: LogCapture;
 
 beforeAll(async () => {
-  pool = startTestPool(1, 8);
-  graph = await startFakeGraph({ accessToken: PAGE_TOKEN });
-  photos = await startPhotoServer();
-  config = messengerConfig({ graph, photos, dataDir: tempDir('messenger-webhook') });
-  log = captureLog();
-  server = await startMessengerServer(config, pool, log);
-  await pool.whenReady();
+  harness = await startMessengerHarness('messenger-webhook');
+  ({ pool, graph, photos, server, config, log } = harness);
 }, 180_000);
 
 afterAll(async () => {
   await server?.close();
-  await pool?.close();
-  await graph?.close();
-  await photos?.close();
+  await harness?.closeRest();
 });
 
 const verifyUrl = (token: string, challenge = 'challenge-1234'): string =>
