@@ -1,11 +1,10 @@
 // The emotion classifier: an ONNX network written by training/export.py and the sidecar JSON that describes it.
 // Every number the runtime needs (input size, normalisation, label order, temperature, test-time augmentation,
 // crop framing) is read from the sidecar; nothing here repeats the training configuration.
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EMOTIONS, type Emotion } from '../pipeline/types.js';
-import { loadOnnxModel, readNumber, readObject, readString, sidecarError, type LoadModelOptions, type SidecarIo } from './session.js';
+import { defaultModelDir, loadOnnxModel, readNumber, readObject, readString, sidecarError, type LoadModelOptions, type SidecarIo } from './session.js';
 
 export interface EmotionSidecar extends SidecarIo {
   size: number;
@@ -27,14 +26,15 @@ export interface EmotionClassifierModel {
 }
 
 export interface LoadEmotionClassifierOptions extends LoadModelOptions {
+  /** Folder holding emotion.onnx and emotion.json (default: the package's assets/models). */
+  modelDir?: string;
+  /** A model file elsewhere (its sidecar beside it, same name with .json); wins over modelDir. */
   modelPath?: string;
   sidecarPath?: string;
 }
 
-export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../assets/models/', import.meta.url));
-
 export async function loadEmotionClassifier(opts: LoadEmotionClassifierOptions = {}): Promise<EmotionClassifierModel> {
-  const modelPath = opts.modelPath ?? join(DEFAULT_MODEL_DIR, 'emotion.onnx');
+  const modelPath = opts.modelPath ?? join(opts.modelDir ?? defaultModelDir(), 'emotion.onnx');
   const sidecarPath = opts.sidecarPath ?? modelPath.replace(/\.onnx$/, '.json');
   const loaded = await loadOnnxModel(modelPath, sidecarPath, (json) => parseEmotionSidecar(json, sidecarPath), opts);
   return loaded;

@@ -1,10 +1,9 @@
 // The SSD-MobileNetV1 face detector (converted from face-api by tools/convert-face-detector.py).
 // Everything about the graph (input size, names, defaults) comes from its sidecar JSON, never from this file.
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { VisageError } from '../errors.js';
-import { loadOnnxModel, readNumber, readObject, readString, sidecarError, type LoadedModel, type SidecarIo } from './session.js';
+import { defaultModelDir, loadOnnxModel, readNumber, readObject, readString, sidecarError, type LoadedModel, type SidecarIo } from './session.js';
 
 const MODEL_FILE = 'face-detector.onnx';
 const SIDECAR_FILE = 'face-detector.json';
@@ -37,10 +36,6 @@ export interface DetectorOutput {
   scores: Float32Array;
 }
 
-/** assets/models of this package; the same relative path works from src/models and dist/models. */
-export function defaultModelDir(): string {
-  return fileURLToPath(new URL('../../assets/models/', import.meta.url));
-}
 
 export async function loadFaceDetector(opts: LoadFaceDetectorOptions = {}): Promise<FaceDetectorModel> {
   const dir = opts.modelDir ?? defaultModelDir();

@@ -1,6 +1,7 @@
 // Loads an ONNX model once with onnxruntime-node, together with its sidecar JSON, and checks that the two agree.
 // Each model file (face detector, emotion classifier) supplies its own sidecar validator; this file stays generic.
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { VisageError, describeValue } from '../errors.js';
 
@@ -20,6 +21,11 @@ export interface LoadedModel<S extends SidecarIo> {
   session: ort.InferenceSession;
   sidecar: S;
   path: string;
+}
+
+/** assets/models of this package; the same relative path works from src/models and dist/models. */
+export function defaultModelDir(): string {
+  return fileURLToPath(new URL('../../assets/models/', import.meta.url));
 }
 
 export interface LoadModelOptions {

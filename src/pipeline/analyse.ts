@@ -31,10 +31,7 @@ export async function loadModels(options: LoadModelsOptions = {}): Promise<Visag
   const dir = options.modelDir === undefined ? {} : { modelDir: options.modelDir };
   const [detector, classifier] = await Promise.all([
     loadFaceDetector({ ...dir, ...threads }),
-    loadEmotionClassifier({
-      ...threads,
-      ...(options.modelDir === undefined ? {} : { modelPath: `${options.modelDir.replace(/\/$/, '')}/emotion.onnx` }),
-    }),
+    loadEmotionClassifier({ ...dir, ...threads }),
   ]);
   return {
     detector,
