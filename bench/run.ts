@@ -5,6 +5,7 @@
 // BENCH_SKIP_LOAD=1 to skip the load test, BENCH_SKIP_WEB=1 to skip the web page's answer time (bench/web-latency.ts).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { ALLOCATOR_ENV } from '../src/cli/launch.js';
 import { GROUP_PHOTOS, WIDTHS, preparePhotos } from './photos.js';
 
 const run = promisify(execFile);
@@ -18,7 +19,8 @@ interface ContenderResult {
 async function contender(script: string, photos: unknown, seconds: number): Promise<ContenderResult> {
   const { stdout } = await run(process.execPath, [script, JSON.stringify(photos), String(seconds)], {
     maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    // Both contenders run with the malloc setting the `visage` command and `npm start` use (src/cli/launch.ts).
+    env: { ...process.env, OMP_NUM_THREADS: '1', ...ALLOCATOR_ENV },
   });
   const last = stdout.trim().split('\n').pop() ?? '{}';
   return JSON.parse(last) as ContenderResult;
@@ -36,7 +38,7 @@ function recall(faces: Record<string, number>): number {
 
 const seconds = Number(process.env.BENCH_SECONDS ?? '15');
 const photos = await preparePhotos();
-console.log(`Pipeline benchmark: ${GROUP_PHOTOS.length} group photos at ${WIDTHS.join(' and ')} px, ${seconds} s per width and contender, one thread each.`);
+console.log(`Pipeline benchmark: ${GROUP_PHOTOS.length} group photos at ${WIDTHS.join(' and ')} px, ${seconds} s per width and contender, one thread each, ${Object.entries(ALLOCATOR_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}.`);
 const visage = await contender('bench/contender-visage.mjs', photos, seconds);
 const faceapi = await contender('bench/contender-faceapi.mjs', photos, seconds);
 

@@ -26,6 +26,7 @@ class TrainConfig:
     width: int = 32
     dropout: float = 0.2
     size: int = 48
+    init: str = ""  # a checkpoint (.pt) or run dir whose best.pt weights start this run (a second, fine-tuning stage)
     # optimisation
     epochs: int = 40
     batch_size: int = 64

@@ -97,6 +97,13 @@ scheduler = torch.optim.lr_scheduler.OneCycleLR(
     div_factor=20, final_div_factor=200,
 )
 start_epoch, best_acc, best_epoch, elapsed = 0, -1.0, -1, 0.0
+if cfg.init and resume is None:
+    init_path = os.path.join(cfg.init, "best.pt") if os.path.isdir(cfg.init) else cfg.init
+    start = torch.load(init_path, map_location="cpu")
+    if start["model_config"] != dataclasses.asdict(model_cfg):
+        raise SystemExit(f"{init_path} holds {start['model_config']}, not {dataclasses.asdict(model_cfg)}")
+    model.load_state_dict(start["model"])
+    log(f"weights from {init_path} (epoch {start['epoch']}, PublicTest {start['public_acc']:.4f})")
 if resume is not None:
     model.load_state_dict(resume["model"])
     optimizer.load_state_dict(resume["optimizer"])
