@@ -101,8 +101,29 @@ describe('detectFaces', () => {
       expect(face.box.width).toBeGreaterThan(30);
       expect(face.box.width).toBeLessThan(60);
     }
-    const wholeOnly = await detectFaces(image, { detailSide: 0 }, { detector });
+    const wholeOnly = await detectFaces(image, { detailSide: 0, secondLook: false }, { detector });
     expect(wholeOnly.length).toBeLessThan(7);
+    // The second look alone (zoomed tiles around the doubtful small boxes of the whole-image pass) recovers them.
+    const zoomed = await detectFaces(image, { detailSide: 0 }, { detector });
+    expect(zoomed.length).toBe(7);
+  });
+
+  it('finds ~20 px faces in a 1024-px photo with the second look', async () => {
+    // The Elvis-shop photo shrunk to 310 px wide (its faces 19-22 px) in the middle of a 1024x683 JPEG: one face
+    // scores just under the threshold in both passes; a zoomed tile around its box confirms it.
+    const small = await sharp(join(photosDir, ELVIS)).rotate().resize(310).toBuffer();
+    const meta = await sharp(small).metadata();
+    const jpeg = await sharp({ create: { width: 1024, height: 683, channels: 3, background: '#777777' } })
+      .composite([{ input: small, left: Math.round((1024 - (meta.width ?? 0)) / 2), top: Math.round((683 - (meta.height ?? 0)) / 2) }])
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const image: RgbImage = { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 };
+    const withoutSecondLook = await detectFaces(image, { secondLook: false }, { detector });
+    const faces = await detectFaces(image, {}, { detector });
+    expect(withoutSecondLook.length).toBe(6);
+    expect(faces.length).toBe(7);
+    for (const face of faces) expect(face.box.width).toBeLessThan(30);
   });
 
   it('respects maxFaces and minScore', async () => {
