@@ -64,12 +64,13 @@ const DETAIL_EXTRA_SCORE = 0.1;
 const CONTAINED_FRACTION = 0.7;
 // Second look: boxes below the threshold but at least ZOOM_MIN_SCORE, narrower than ZOOM_MAX_BOX_PX in their pass, are
 // seen again in a ZOOM_INPUT_PX tile where the face is about ZOOM_FACE_PX wide, and kept only if the tile confirms
-// them with a detail-pass score. Group photos shrunk so faces are 20/24/28 px wide in a 1024-px canvas: 30/32/30 of
-// 35 faces found without it, 33/34/35 with it (the misses are 12-16 px); no count changed on the 22 dev photos or
-// the 14 benchmark photos, for about 15 ms more per photo (test/pipeline/detect.test.ts checks one such photo).
+// them with a detail-pass score. Group photos shrunk so faces are 20/24/28 px wide in a 1024-px canvas
+// (tools/measure-small-faces.ts): 27/29/29 of 35 faces found without it, 32/34/35 with it; no count changed on the 22
+// dev photos or the 14 benchmark photos (test/pipeline/detect.test.ts checks one such photo). A 128-px tile (the face
+// a third of it) confirms the same faces as a 256-px one at a quarter of the pixels: 8 tiles cost 15 ms, not 54.
 const ZOOM_MIN_SCORE = 0.1;
 const ZOOM_MAX_BOX_PX = 56;
-const ZOOM_INPUT_PX = 256;
+const ZOOM_INPUT_PX = 128;
 const ZOOM_FACE_PX = 48;
 const ZOOM_MAX_SCALE = 4;
 const ZOOM_MAX_TILES = 8;
