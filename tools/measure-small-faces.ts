@@ -2,19 +2,24 @@
 // wide and centred on a grey canvas (JPEG, quality 92), then detected with each option set given as JSON.
 // Prints faces found (at most the README count per photo), extra boxes, and the CPU ms of detectFaces per photo.
 // Run from the repository root:
-//   npx tsx tools/measure-small-faces.ts [--canvas 1024x683] [--faces 20,24,28] ['{"secondLook":false}' ...]
+//   npx tsx tools/measure-small-faces.ts [--canvas 1024x683] [--faces 20,24,28] [--working 2048] ['{"secondLook":false}' ...]
+// --working is decode's maxWorkingSide: the canvas is scaled down to it before detection, as photos are.
 import { readFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadFaceDetector } from '../src/models/face-detector.js';
-import { decodeImage } from '../src/pipeline/decode.js';
+import { DECODE_DEFAULTS, decodeImage } from '../src/pipeline/decode.js';
 import { detectFaces, type DetectOptions } from '../src/pipeline/detect.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { canvas: { type: 'string', default: '1024x683' }, faces: { type: 'string', default: '20,24,28' } },
+  options: {
+    canvas: { type: 'string', default: '1024x683' },
+    faces: { type: 'string', default: '20,24,28' },
+    working: { type: 'string', default: String(DECODE_DEFAULTS.maxWorkingSide) },
+  },
 });
 const [canvasWidth, canvasHeight] = (values.canvas ?? '').split('x').map(Number);
 if (!canvasWidth || !canvasHeight) throw new Error(`--canvas must be WIDTHxHEIGHT, got ${values.canvas}`);
@@ -49,7 +54,7 @@ for (const face of faceWidths) {
     if (median === undefined) continue;
     const jpeg = await shrunkCanvas(bytes, median, image.width, face);
     if (jpeg === undefined) continue;
-    const { image: canvas } = await decodeImage(jpeg);
+    const { image: canvas } = await decodeImage(jpeg, { maxWorkingSide: Number(values.working) });
     const want = Number(/^multi-(\d+)faces-/.exec(name)?.[1]);
     expected += want;
     photos++;

@@ -51,6 +51,12 @@ export async function loadOnnxModel<S extends SidecarIo>(
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Without the arena and the memory pattern, each run's tensors are allocated and freed as they go: the
+      // detector's inputs change shape with every photo, and an arena kept the peak of all of them mapped. Peak RSS of
+      // the pipeline on the 1920-px group photos 258-265 -> 234 MB (gc after each photo), detector and classifier
+      // times unchanged (fastest of 8 runs).
+      enableCpuMemArena: false,
+      enableMemPattern: false,
     });
   } catch (cause) {
     throw new VisageError('VSG_MODEL_INVALID', `Model file ${onnxPath} could not be loaded: ${errorText(cause)}.`, { cause });
