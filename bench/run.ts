@@ -16,11 +16,15 @@ interface ContenderResult {
   peakRssMb: number;
 }
 
-async function contender(script: string, photos: unknown, seconds: number): Promise<ContenderResult> {
+// Visage runs with the malloc settings the `visage` command and `npm start` use (src/cli/launch.ts). face-api gets
+// the arena limit only: the fixed mmap threshold made it 2-30% slower (tfjs-wasm grows its heap in large blocks), and
+// without the arena limit it was neither faster nor smaller.
+const FACEAPI_ENV = { MALLOC_ARENA_MAX: ALLOCATOR_ENV.MALLOC_ARENA_MAX ?? '2' };
+
+async function contender(script: string, photos: unknown, seconds: number, allocatorEnv: Record<string, string>): Promise<ContenderResult> {
   const { stdout } = await run(process.execPath, [script, JSON.stringify(photos), String(seconds)], {
     maxBuffer: 16 * 1024 * 1024,
-    // Both contenders run with the malloc setting the `visage` command and `npm start` use (src/cli/launch.ts).
-    env: { ...process.env, OMP_NUM_THREADS: '1', ...ALLOCATOR_ENV },
+    env: { ...process.env, OMP_NUM_THREADS: '1', ...allocatorEnv },
   });
   const last = stdout.trim().split('\n').pop() ?? '{}';
   return JSON.parse(last) as ContenderResult;
@@ -38,9 +42,11 @@ function recall(faces: Record<string, number>): number {
 
 const seconds = Number(process.env.BENCH_SECONDS ?? '15');
 const photos = await preparePhotos();
-console.log(`Pipeline benchmark: ${GROUP_PHOTOS.length} group photos at ${WIDTHS.join(' and ')} px, ${seconds} s per width and contender, one thread each, ${Object.entries(ALLOCATOR_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}.`);
-const visage = await contender('bench/contender-visage.mjs', photos, seconds);
-const faceapi = await contender('bench/contender-faceapi.mjs', photos, seconds);
+console.log(`Pipeline benchmark: ${GROUP_PHOTOS.length} group photos at ${WIDTHS.join(' and ')} px, ${seconds} s per width and contender, one thread each.`);
+const envText = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+console.log(`Visage with ${envText(ALLOCATOR_ENV)}; face-api with ${envText(FACEAPI_ENV)}.`);
+const visage = await contender('bench/contender-visage.mjs', photos, seconds, ALLOCATOR_ENV);
+const faceapi = await contender('bench/contender-faceapi.mjs', photos, seconds, FACEAPI_ENV);
 
 for (const width of WIDTHS) {
   const v = visage.results[width];

@@ -51,11 +51,10 @@ export async function loadOnnxModel<S extends SidecarIo>(
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      // Without the arena and the memory pattern, each run's tensors are allocated and freed as they go: the
-      // detector's inputs change shape with every photo, and an arena kept the peak of all of them mapped. Peak RSS of
-      // the pipeline on the 1920-px group photos 258-265 -> 234 MB (gc after each photo), detector and classifier
-      // times unchanged (fastest of 8 runs).
-      enableCpuMemArena: false,
+      // No memory pattern: it plans one block per input shape and keeps it, and the detector's input changes shape
+      // with every photo. The CPU arena stays: without it every run maps and unmaps its tensors. Peak RSS of the
+      // bench's Visage process (640 and 1920-px group photos): pattern on 316-335 MB, arena and pattern off 324-350,
+      // arena on and pattern off 287-289 (all with MALLOC_ARENA_MAX=2); ms per image within the noise.
       enableMemPattern: false,
     });
   } catch (cause) {
