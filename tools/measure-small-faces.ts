@@ -21,8 +21,10 @@ const { values, positionals } = parseArgs({
     working: { type: 'string', default: String(DECODE_DEFAULTS.maxWorkingSide) },
   },
 });
-const [canvasWidth, canvasHeight] = (values.canvas ?? '').split('x').map(Number);
-if (!canvasWidth || !canvasHeight) throw new Error(`--canvas must be WIDTHxHEIGHT, got ${values.canvas}`);
+const canvasSize = /^(\d+)x(\d+)$/.exec(values.canvas ?? '');
+if (!canvasSize) throw new Error(`--canvas must be WIDTHxHEIGHT, got ${values.canvas}`);
+const canvasWidth = Number(canvasSize[1]);
+const canvasHeight = Number(canvasSize[2]);
 const faceWidths = (values.faces ?? '').split(',').map(Number);
 const configs: DetectOptions[] = positionals.length > 0 ? positionals.map((p) => JSON.parse(p) as DetectOptions) : [{}];
 const photosDir = join(process.env.VISAGE_SHARED_DIR ?? join(process.cwd(), '..', 'shared'), 'photos');
