@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import data  # noqa: E402
 import evaluate  # noqa: E402
 import export  # noqa: E402
+import onnx_to_checkpoint  # noqa: E402
 from config import TrainConfig, load_config  # noqa: E402
 from model import ARCHS, MeanEnsemble, ModelConfig, build_model  # noqa: E402
 
@@ -128,6 +129,35 @@ class ExportTest(unittest.TestCase):
             path = os.path.join(tmp, "e.onnx")
             export.export_onnx(ensemble, 48, 1, path)
             self.assertEqual([o.name for o in onnx.load(path).graph.output], ["logits"])
+
+    def test_an_exported_vgg_turns_back_into_the_same_network_with_refitted_batchnorms(self):
+        torch.manual_seed(0)
+        cfg = ModelConfig(arch="vgg", width=8)
+        model = build_model(cfg)
+        model.train()
+        with torch.no_grad():  # running statistics far from the initial ones, so that the folding matters
+            for _ in range(5):
+                model(torch.randn(64, 1, 48, 48) * 2 + 0.5)
+        model.eval()
+        calibration = torch.randn(200, 1, 48, 48) * 2 + 0.5
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "m.onnx")
+            export.export_onnx(model, 48, 1, path)
+            back = onnx_to_checkpoint.network_from_onnx(path, cfg, calibration)
+            other = os.path.join(tmp, "x.onnx")
+            export.export_onnx(build_model(ModelConfig(arch="mini_xception", width=8)).eval(), 48, 1, other)
+            with self.assertRaises(ValueError):
+                onnx_to_checkpoint.network_from_onnx(other, cfg, calibration)
+        with torch.no_grad():
+            want = model(calibration)
+            self.assertLess((back(calibration) - want).abs().max().item(), 1e-3)
+            # In training mode each BatchNorm normalises by the batch's own statistics, which on the calibration
+            # batch are the ones it was fitted to: a later stage starts from the same function.
+            back.train()
+            for mod in back.modules():
+                if isinstance(mod, torch.nn.Dropout):
+                    mod.p = 0.0
+            self.assertLess((back(calibration) - want).abs().max().item(), 1e-2)
 
 
 if __name__ == "__main__":
