@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 from config import REPO_ROOT  # noqa: E402
 from model import MeanEnsemble, ModelConfig, build_model  # noqa: E402
+import quantize  # noqa: E402
 import report  # noqa: E402
 
 ECE_BINS = 15
@@ -150,8 +151,10 @@ def ms_per_face_onnxruntime(onnx_path: str, size: int, hflip: bool):
     return float(run.stdout.strip()) if run.returncode == 0 else None
 
 
-def score(model, ckpt: dict, temperature: float, hflip: bool, size: int) -> dict:
-    """Every number of the model card, computed on the test splits with the runtime's pre- and post-processing."""
+def score(model, ckpt: dict, temperature: float, hflip: bool, size: int, timed=None) -> dict:
+    """Every number of the model card, computed on the test splits with the runtime's pre- and post-processing.
+
+    `timed`: the network whose PyTorch speed to report, when `model` is an int8 twin (slow in PyTorch by design)."""
     fer = data.load_fer(ckpt["config"]["data_dir"])
     mean, std = ckpt["mean"], ckpt["std"]
     out = {}
@@ -161,7 +164,7 @@ def score(model, ckpt: dict, temperature: float, hflip: bool, size: int) -> dict
         out[split] = classification_metrics(logits, y, temperature)
         if fer.votes is not None and split == "PrivateTest":  # FER+'s test set is FER2013's PrivateTest
             out["ferPlusPrivateTest"] = ferplus_accuracy(logits, fer.votes[fer.usage == data.USAGES[split]])
-    out["msPerFace"] = ms_per_face(model, size, hflip)
+    out["msPerFace"] = ms_per_face(model if timed is None else timed, size, hflip)
     return out
 
 
@@ -186,7 +189,14 @@ def write_reports(run_dirs: list, model_dir: str, name: str, crop_config: str = 
     with open(sidecar_path) as f:
         sidecar = json.load(f)
     model, ckpt, ckpts = load_runs(run_dirs)
-    scores = score(model, ckpt, sidecar["temperature"], sidecar["tta"]["hflip"], sidecar["input"]["size"])
+    if sidecar.get("precision") == "int8":
+        # Score what the runtime runs: the int8 graph's arithmetic, rebuilt the way export.py built it.
+        networks = list(model.members) if isinstance(model, MeanEnsemble) else [model]
+        _, twin = quantize.int8_from_networks(networks, sidecar["input"]["size"], ckpt["mean"], ckpt["std"],
+                                              ckpt["config"]["data_dir"])
+        scores = score(twin, ckpt, sidecar["temperature"], sidecar["tta"]["hflip"], sidecar["input"]["size"], timed=model)
+    else:
+        scores = score(model, ckpt, sidecar["temperature"], sidecar["tta"]["hflip"], sidecar["input"]["size"])
     scores["msPerFaceOnnxruntime"] = ms_per_face_onnxruntime(
         os.path.join(model_dir, f"{name}.onnx"), sidecar["input"]["size"], sidecar["tta"]["hflip"])
     sidecar["metrics"] = sidecar_metrics(scores)

@@ -1,6 +1,6 @@
 """Export a run's best weights to ONNX plus the sidecar JSON the TypeScript runtime reads, then score it.
 
-    /usr/bin/python3 training/export.py --run training/runs/<name> [--model-dir assets/models --name emotion]
+    /usr/bin/python3 training/export.py --run training/runs/<name> [--run ...] [--int8] [--model-dir assets/models --name emotion]
 
 Writes <name>.onnx (opset 13, input "input" [N,C,S,S] float32, dynamic batch; output "logits" [N,7]),
 <name>.json (pixel contract, labels, temperature fitted on PublicTest over the TTA-averaged logits, crop framing,
@@ -20,7 +20,9 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import evaluate  # noqa: E402
+import quantize  # noqa: E402
 from config import REPO_ROOT  # noqa: E402
+from model import MeanEnsemble  # noqa: E402
 
 MAX_BYTES = 20 * 1024 * 1024
 SIDECAR_FORMAT = "visage-emotion/1"
@@ -42,6 +44,16 @@ def export_onnx(model: torch.nn.Module, size: int, channels: int, path: str) -> 
     os.replace(tmp, path)
 
 
+def save_onnx(model, path: str) -> None:
+    tmp = f"{path}.tmp"
+    onnx.save(model, tmp)
+    size_bytes = os.path.getsize(tmp)
+    if size_bytes > MAX_BYTES:
+        os.remove(tmp)
+        raise SystemExit(f"{path}: {size_bytes} bytes, over the {MAX_BYTES}-byte limit")
+    os.replace(tmp, path)
+
+
 def hardware() -> str:
     name = platform.machine()
     try:
@@ -52,7 +64,7 @@ def hardware() -> str:
     return f"{name} CPU"
 
 
-def build_sidecar(ckpts: list, lasts: list, temperature: float, crop: dict) -> dict:
+def build_sidecar(ckpts: list, lasts: list, temperature: float, crop: dict, hflip: bool, precision: str = "fp32") -> dict:
     ckpt, cfg = ckpts[0], ckpts[0]["config"]
     return {
         "format": SIDECAR_FORMAT,
@@ -61,7 +73,9 @@ def build_sidecar(ckpts: list, lasts: list, temperature: float, crop: dict) -> d
         "output": {"name": "logits"},
         "labels": list(data.LABELS),
         "temperature": round(temperature, 4),
-        "tta": {"hflip": bool(cfg["tta_hflip"])},
+        "tta": {"hflip": hflip},
+        # int8: convs in QDQ form, written by training/quantize.py; the metrics are the int8 model's.
+        "precision": precision,
         "crop": crop,
         "metrics": {},
         "training": {
@@ -88,6 +102,11 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--crop-config", default="", help="recipe YAML whose crop_scale/crop_offset_y replace the run's "
                    "(framing is used only at inference, so a re-measured framing needs no retraining)")
+    p.add_argument("--tta-hflip", choices=["on", "off"], default="",
+                   help="mirror-image test-time augmentation at run time (default: the runs' tta_hflip); an ensemble "
+                   "may spend the mirror pass's time on its second member instead")
+    p.add_argument("--int8", action="store_true",
+                   help="ship the convolutions in int8 (training/quantize.py): about 3x faster per face on CPUs with VNNI")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.model_dir, exist_ok=True)
@@ -95,12 +114,18 @@ def main() -> None:
     model, ckpt, ckpts = evaluate.load_runs(a.run)
     lasts = [torch.load(os.path.join(r, "last.pt"), map_location="cpu") for r in a.run]
     cfg = ckpt["config"]
+    hflip = bool(cfg["tta_hflip"]) if a.tta_hflip == "" else a.tta_hflip == "on"
     onnx_path = os.path.join(a.model_dir, f"{a.name}.onnx")
-    export_onnx(model, cfg["size"], 1, onnx_path)
+    if a.int8:
+        networks = list(model.members) if isinstance(model, MeanEnsemble) else [model]
+        int8, model = quantize.int8_from_networks(networks, cfg["size"], ckpt["mean"], ckpt["std"], cfg["data_dir"])
+        save_onnx(int8, onnx_path)
+    else:
+        export_onnx(model, cfg["size"], 1, onnx_path)
 
     fer = data.load_fer(cfg["data_dir"])
     x, y = data.split(fer, "PublicTest")
-    logits = evaluate.predict_logits(model, x, ckpt["mean"], ckpt["std"], cfg["size"], cfg["tta_hflip"])
+    logits = evaluate.predict_logits(model, x, ckpt["mean"], ckpt["std"], cfg["size"], hflip)
     temperature = evaluate.fit_temperature(logits, torch.from_numpy(y))
 
     crop = {"scale": cfg["crop_scale"], "offsetY": cfg["crop_offset_y"]}
@@ -110,7 +135,7 @@ def main() -> None:
         crop = {"scale": float(recipe["crop_scale"]), "offsetY": float(recipe["crop_offset_y"])}
     sidecar_path = os.path.join(a.model_dir, f"{a.name}.json")
     with open(f"{sidecar_path}.tmp", "w") as f:
-        json.dump(build_sidecar(ckpts, lasts, temperature, crop), f, indent=2)
+        json.dump(build_sidecar(ckpts, lasts, temperature, crop, hflip, "int8" if a.int8 else "fp32"), f, indent=2)
         f.write("\n")
     os.replace(f"{sidecar_path}.tmp", sidecar_path)
     scores = evaluate.write_reports(a.run, a.model_dir, a.name, a.crop_config)

@@ -41,6 +41,22 @@ def _command(run_dir: str) -> str:
     return open(path).read().strip() if os.path.exists(path) else "(not recorded)"
 
 
+def _stage_one_line(ckpt: dict) -> str:
+    """A second-stage run starts from the weights of a first; name them and the first stage's recipe."""
+    cfg = ckpt["config"]
+    line = f"- Seed {cfg['seed']} run is a second stage: it starts from the weights in `{cfg['init']}`"
+    path = os.path.join(cfg["init"], "best.pt") if os.path.isdir(cfg["init"]) else cfg["init"]
+    try:
+        import torch  # only here: the card's other parts need no torch
+        first = torch.load(path, map_location="cpu")
+        c = first["config"]
+        line += (f" (a first stage: {c['arch']} width {c['width']}, {c['epochs']} epochs to lr {c['lr']}, seed {c['seed']}, "
+                 f"random erasing p={c['erase_prob']}; its epoch {first['epoch']}, PublicTest {_pct(first['public_acc'])})")
+    except (OSError, KeyError):
+        pass
+    return line
+
+
 def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: list, svg_name: str, crop_config: str = "") -> None:
     ckpt = ckpts[0]
     cfg, tr = ckpt["config"], sidecar["training"]
@@ -73,6 +89,7 @@ def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: li
         f"- Seed {', '.join(str(c['config']['seed']) for c in ckpts)}; weights from epoch "
         f"{', '.join(str(c['epoch']) for c in ckpts)} (best PublicTest of each run)"
         + (f"; the {len(ckpts)} networks' logits are averaged inside the one ONNX graph" if len(ckpts) > 1 else ""),
+        *[_stage_one_line(c) for c in ckpts if c["config"].get("init")],
         f"- Runtime: TTA horizontal flip {sidecar['tta']['hflip']} (logits averaged), temperature {sidecar['temperature']:.4f} "
         f"(NLL on PublicTest); crop scale {sidecar['crop']['scale']}, offsetY {sidecar['crop']['offsetY']}",
         "",
@@ -112,7 +129,8 @@ def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: li
         *[_command(r) for r in run_dirs],
         "/usr/bin/python3 training/export.py "
         + " ".join(f"--run {os.path.relpath(r) if not os.path.isabs(r) else r}" for r in run_dirs)
-        + (f" --crop-config {crop_config}" if crop_config else ""),
+        + (f" --crop-config {crop_config}" if crop_config else "")
+        + ("" if sidecar["tta"]["hflip"] == cfg["tta_hflip"] else f" --tta-hflip {'on' if sidecar['tta']['hflip'] else 'off'}"),
         "```",
         "",
         "FER2013 images were gathered by web image search and carry research-use terms; they are not shipped with Visage.",

@@ -14,6 +14,7 @@ import data  # noqa: E402
 import evaluate  # noqa: E402
 import export  # noqa: E402
 import onnx_to_checkpoint  # noqa: E402
+import quantize  # noqa: E402
 from config import TrainConfig, load_config  # noqa: E402
 from model import ARCHS, MeanEnsemble, ModelConfig, build_model  # noqa: E402
 
@@ -158,6 +159,49 @@ class ExportTest(unittest.TestCase):
                 if isinstance(mod, torch.nn.Dropout):
                     mod.p = 0.0
             self.assertLess((back(calibration) - want).abs().max().item(), 1e-2)
+
+
+
+class QuantiseTest(unittest.TestCase):
+    def _trained_vgg(self, seed):
+        torch.manual_seed(seed)
+        model = build_model(ModelConfig(arch="vgg", width=8))
+        model.train()
+        with torch.no_grad():
+            for _ in range(3):
+                model(torch.randn(64, 1, 48, 48))
+        return model.eval()
+
+    def test_int8_graph_and_twin_follow_the_float_network(self):
+        mean, std = 0.5, 0.25
+        pixels = np.random.RandomState(1).randint(0, 256, (300, 48, 48)).astype(np.uint8)
+        x = data.normalise(torch.from_numpy(pixels), mean, std)
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for seed in (0, 1):
+                paths.append(os.path.join(tmp, f"m{seed}.onnx"))
+                export.export_onnx(self._trained_vgg(seed), 48, 1, paths[-1])
+            single, twin = quantize.quantise(paths[:1], mean, std, x[:200])
+            pair, pair_twin = quantize.quantise(paths, mean, std, x[:200])
+            members = [quantize.quantise_member(path, mean, std, x[:200])[1] for path in paths]
+            with self.assertRaises(ValueError):  # depthwise and residual blocks are not quantised
+                other = os.path.join(tmp, "x.onnx")
+                export.export_onnx(build_model(ModelConfig(arch="mini_xception", width=8)).eval(), 48, 1, other)
+                quantize.quantise([other], mean, std, x[:200])
+        ops = [n.op_type for n in single.graph.node]
+        self.assertEqual(ops.count("Conv"), 8)
+        self.assertEqual(ops.count("QuantizeLinear"), 9)  # the input and every conv's output
+        self.assertNotIn("Relu", ops[: ops.index("GlobalAveragePool")])  # the uint8 QuantizeLinear is the ReLU
+        self.assertEqual([o.name for o in pair.graph.output], ["logits"])
+        self.assertEqual([n.op_type for n in pair.graph.node].count("Mean"), 1)
+        with torch.no_grad():
+            want = self._trained_vgg(0)(x[200:])
+            got = twin(x[200:])
+            # 8-bit codes: close to the float network, and the same class for nearly every input
+            self.assertLess((got - want).abs().mean().item(), 0.05 * want.abs().mean().item() + 1e-3)
+            self.assertGreater((got.argmax(1) == want.argmax(1)).float().mean().item(), 0.9)
+            both = (members[0](x[200:]) + members[1](x[200:])) / 2
+            self.assertLess((pair_twin(x[200:]) - both).abs().max().item(), 1e-5)
 
 
 if __name__ == "__main__":
