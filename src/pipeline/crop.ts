@@ -49,7 +49,9 @@ export function sampleSquare(image: RgbImage, square: FaceSquare, size: number, 
   if (!Number.isInteger(size) || size < 1) throw invalidOption('size', 'a positive integer', size);
   const out = new Uint8Array(size * size * channels);
   const step = square.side / size;
-  const k = Math.min(6, Math.max(1, Math.ceil(step)));
+  // A bilinear sample already averages a 2x2 neighbourhood, so on large faces samples 2 px apart cover every pixel:
+  // k = step / 2 instead of k = step there (4x fewer samples on a 300-px face); small faces keep k = step.
+  const k = step <= 2 ? Math.max(1, Math.ceil(step)) : Math.min(6, Math.ceil(step / 2));
   const cos = Math.cos(square.angle);
   const sin = Math.sin(square.angle);
   const acc = [0, 0, 0];
