@@ -41,6 +41,11 @@ def _command(run_dir: str) -> str:
     return open(path).read().strip() if os.path.exists(path) else "(not recorded)"
 
 
+def quantize_settings():
+    import quantize
+    return quantize.PERCENTILE, quantize.CALIBRATION_FACES
+
+
 def _stage_one_line(ckpt: dict) -> str:
     """A second-stage run starts from the weights of a first; name them and the first stage's recipe."""
     cfg = ckpt["config"]
@@ -92,6 +97,10 @@ def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: li
         *[_stage_one_line(c) for c in ckpts if c["config"].get("init")],
         f"- Runtime: TTA horizontal flip {sidecar['tta']['hflip']} (logits averaged), temperature {sidecar['temperature']:.4f} "
         f"(NLL on PublicTest); crop scale {sidecar['crop']['scale']}, offsetY {sidecar['crop']['offsetY']}",
+        *([f"- int8 (training/quantize.py): convolutions in QDQ form, uint8 activations with scales from the "
+           f"{quantize_settings()[0]}th percentile on {quantize_settings()[1]:,} Training faces, int8 weights per output channel; "
+           "every score below is the int8 model's (its PyTorch twin, which onnxruntime matches)"]
+          if sidecar.get("precision") == "int8" else []),
         "",
         "## Results",
         "| split | accuracy | macro-F1 | ECE (15 bins) before T | ECE after T |",
@@ -130,6 +139,7 @@ def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: li
         "/usr/bin/python3 training/export.py "
         + " ".join(f"--run {os.path.relpath(r) if not os.path.isabs(r) else r}" for r in run_dirs)
         + (f" --crop-config {crop_config}" if crop_config else "")
+        + (" --int8" if sidecar.get("precision") == "int8" else "")
         + ("" if sidecar["tta"]["hflip"] == cfg["tta_hflip"] else f" --tta-hflip {'on' if sidecar['tta']['hflip'] else 'off'}"),
         "```",
         "",
