@@ -35,6 +35,9 @@ class TrainConfig:
     weight_decay: float = 5e-4
     warmup_frac: float = 0.15  # share of the one-cycle schedule spent warming up
     label_smoothing: float = 0.1
+    # FER+ soft labels: the target is (1 - w) * the FER2013 label + w * the share of each emotion in the ten FER+
+    # votes for that face (Training rows without emotion votes, and extra sets, keep the FER2013 label). 0 disables.
+    ferplus_weight: float = 0.0
     class_weight_power: float = 0.5  # loss weight per class = (mean count / count) ** power; 0 disables
     # augmentation (applied per batch on the fly)
     hflip: bool = True

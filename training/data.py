@@ -153,6 +153,23 @@ def ferplus_majority(votes: np.ndarray) -> np.ndarray:
     return out
 
 
+def ferplus_distribution(votes: np.ndarray) -> np.ndarray:
+    """FER+ votes -> float32 [N, 7] share of each FER2013 emotion among the votes for the seven emotions
+    (contempt, unknown and not-a-face votes dropped). Rows without such votes are all zero."""
+    out = np.zeros((len(votes), len(LABELS)), dtype=np.float32)
+    for col, fer in FERPLUS_TO_FER.items():
+        out[:, fer] = votes[:, col]
+    total = out.sum(axis=1, keepdims=True)
+    return np.divide(out, total, out=np.zeros_like(out), where=total > 0)
+
+
+def soft_targets(labels: np.ndarray, distribution: np.ndarray, weight: float) -> np.ndarray:
+    """(1 - weight) * one-hot FER2013 label + weight * FER+ vote share; rows without FER+ votes keep the one-hot."""
+    onehot = np.eye(len(LABELS), dtype=np.float32)[labels]
+    has_votes = distribution.sum(axis=1, keepdims=True) > 0
+    return np.where(has_votes, (1 - weight) * onehot + weight * distribution, onehot).astype(np.float32)
+
+
 def normalise(pixels_u8: torch.Tensor, mean: float, std: float) -> torch.Tensor:
     """uint8 [N,H,W] -> float [N,1,H,W], x = (p/255 - mean) / std (the runtime's pixel contract)."""
     return ((pixels_u8.float() / 255.0 - mean) / std).unsqueeze(1)

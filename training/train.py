@@ -50,14 +50,22 @@ def log(msg: str) -> None:
 # ---------------------------------------------------------------- data
 fer = data.load_fer(cfg.data_dir)
 train_x, train_y = data.split(fer, "Training")
+train_dist = None
+if cfg.ferplus_weight > 0:
+    if fer.votes is None:
+        raise SystemExit("ferplus_weight > 0 needs the FER+ votes (fer2013new.csv) next to fer2013.csv")
+    train_dist = data.ferplus_distribution(fer.votes[fer.usage == data.USAGES["Training"]])
 if cfg.train_limit:
     keep = np.random.RandomState(cfg.seed).permutation(len(train_y))[: cfg.train_limit]
     train_x, train_y = train_x[keep], train_y[keep]
+    train_dist = train_dist[keep] if train_dist is not None else None
 n_fer = len(train_y)
 for extra_dir in cfg.extra:
     extra = data.load_extra(extra_dir)
     log(f"extra training set {extra_dir}: {len(extra.labels)} rows, per class {np.bincount(extra.labels, minlength=7).tolist()}")
     train_x, train_y = np.concatenate([train_x, extra.pixels]), np.concatenate([train_y, extra.labels])
+    if train_dist is not None:
+        train_dist = np.concatenate([train_dist, np.zeros((len(extra.labels), 7), np.float32)])
 val_x, val_y = data.split(fer, "PublicTest")
 if cfg.eval_limit:
     val_x, val_y = val_x[: cfg.eval_limit], val_y[: cfg.eval_limit]
@@ -65,6 +73,13 @@ mean, std = float(train_x.mean() / 255.0), float(train_x.std() / 255.0)
 counts = np.bincount(train_y, minlength=7)
 log(f"train {len(train_y)} faces (FER2013 {n_fer}, extra {len(train_y) - n_fer}), per class {counts.tolist()}; "
     f"PublicTest {len(val_y)}; mean {mean:.4f} std {std:.4f}")
+# Targets: the FER2013 label, or with ferplus_weight a mix of it and the FER+ vote share (a soft label).
+train_target = None
+if train_dist is not None:
+    train_target = torch.from_numpy(data.soft_targets(train_y, train_dist, cfg.ferplus_weight))
+    agree = (train_dist.argmax(1) == train_y)[train_dist.sum(1) > 0].mean()
+    log(f"FER+ soft labels, weight {cfg.ferplus_weight}: {int((train_dist.sum(1) > 0).sum())} rows with votes; "
+        f"FER+ majority agrees with the FER2013 label on {agree:.1%} of them")
 train_x, train_y = torch.from_numpy(train_x), torch.from_numpy(train_y)
 val_input = data.resize_to(data.normalise(torch.from_numpy(val_x), mean, std), cfg.size)
 val_y = torch.from_numpy(val_y)
@@ -153,7 +168,8 @@ for epoch in range(start_epoch, cfg.epochs):
         xb, yb = xb.contiguous(memory_format=memory_format), train_y[idx]
         with autocast():
             logits = model(xb)
-        loss = F.cross_entropy(logits.float(), yb, weight=class_weights, label_smoothing=cfg.label_smoothing)
+        target = yb if train_target is None else train_target[idx]
+        loss = F.cross_entropy(logits.float(), target, weight=class_weights, label_smoothing=cfg.label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

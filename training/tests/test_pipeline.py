@@ -95,6 +95,20 @@ class CalibrationTest(unittest.TestCase):
         votes[3, 4] = 5  # anger -> angry (0)
         self.assertEqual(data.ferplus_majority(votes).tolist(), [3, -1, -1, 0])
 
+    def test_ferplus_soft_targets_mix_the_label_with_the_emotion_votes(self):
+        votes = np.zeros((3, 10), dtype=np.uint8)
+        votes[0, [1, 2, 7]] = [6, 2, 2]  # happiness 6, surprise 2, contempt 2 (dropped)
+        votes[1, 9] = 10  # not a face: no emotion votes
+        votes[2, 4] = 10  # anger
+        dist = data.ferplus_distribution(votes)
+        np.testing.assert_allclose(dist[0], [0, 0, 0, 0.75, 0, 0.25, 0])
+        np.testing.assert_allclose(dist[1], np.zeros(7))
+        targets = data.soft_targets(np.array([3, 4, 2]), dist, 0.5)
+        np.testing.assert_allclose(targets[0], [0, 0, 0, 0.875, 0, 0.125, 0])
+        np.testing.assert_allclose(targets[1], np.eye(7)[4])  # keeps its FER2013 label
+        np.testing.assert_allclose(targets[2], [0.5, 0, 0.5, 0, 0, 0, 0])
+        np.testing.assert_allclose(targets.sum(1), np.ones(3), rtol=1e-6)
+
 
 class ExportTest(unittest.TestCase):
     def test_every_arch_exports_with_dynamic_batch_and_tta_matches(self):
