@@ -15,15 +15,22 @@ const modelDir = join(modules, '@vladmandic/face-api/model');
 await Promise.all([faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir), faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir), faceapi.nets.faceExpressionNet.loadFromDisk(modelDir)]);
 const options = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 });
 
-async function analyse(path) {
+async function detect(path) {
   const { data, info } = await sharp(path).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const tensor = faceapi.tf.tensor3d(Int32Array.from(data), [info.height, info.width, 3], 'int32');
   try {
-    return (await faceapi.detectAllFaces(tensor, options).withFaceLandmarks().withFaceExpressions()).length;
+    return await faceapi.detectAllFaces(tensor, options).withFaceLandmarks().withFaceExpressions();
   } finally {
     tensor.dispose();
   }
 }
+
+async function analyse(path) {
+  return (await detect(path)).length;
+}
+
+// face-api's expression names -> Visage's emotion names
+const EMOTION = { angry: 'angry', disgusted: 'disgust', fearful: 'fear', happy: 'happy', sad: 'sad', surprised: 'surprise', neutral: 'neutral' };
 
 const photos = JSON.parse(process.argv[2] ?? '[]');
 const seconds = Number(process.argv[3] ?? '10');
@@ -41,4 +48,13 @@ for (const width of [...new Set(photos.map((p) => p.width))]) {
   const elapsed = performance.now() - start;
   results[width] = { msPerImage: elapsed / images, imagesPerSecond: (images * 1000) / elapsed, faces };
 }
-console.log(JSON.stringify({ results, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+// Peak memory of the timed group photos, before the portraits (some are larger originals).
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+const portraits = {};
+for (const p of JSON.parse(process.argv[4] ?? '[]')) {
+  const faces = await detect(p.path);
+  const largest = faces.sort((a, b) => b.detection.box.area - a.detection.box.area)[0];
+  const top = largest === undefined ? undefined : Object.entries(largest.expressions).sort((a, b) => b[1] - a[1])[0];
+  portraits[p.name] = top === undefined ? null : EMOTION[top[0]] ?? top[0];
+}
+console.log(JSON.stringify({ results, portraits, peakRssMb }));

@@ -1,6 +1,6 @@
 // The benchmark photos: the group photos of the shared set, re-encoded at 640 and 1920 px wide so that every
 // contender reads the very same bytes.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
@@ -39,4 +39,17 @@ export async function preparePhotos(): Promise<BenchPhoto[]> {
     }
   }
   return photos;
+}
+
+export interface Portrait {
+  name: string;
+  path: string;
+  /** The emotion the photo README gives the face (from the file name: single-<emotion>-...). */
+  expected: string;
+}
+
+/** The labelled single-face photos, read as they are (each contender decodes the original file). */
+export async function portraits(): Promise<Portrait[]> {
+  const names = (await readdir(photosDir())).filter((n) => /^single-[a-z]+-/.test(n)).sort();
+  return names.map((name) => ({ name, path: join(photosDir(), name), expected: name.split('-')[1] ?? '' }));
 }

@@ -6,13 +6,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ALLOCATOR_ENV } from '../src/cli/launch.js';
-import { GROUP_PHOTOS, WIDTHS, preparePhotos } from './photos.js';
+import { GROUP_PHOTOS, WIDTHS, portraits, preparePhotos, type Portrait } from './photos.js';
 
 const run = promisify(execFile);
 const EXPECTED_FACES: Record<string, number> = Object.fromEntries(GROUP_PHOTOS.map((name) => [name, Number(/multi-(\d+)faces/.exec(name)?.[1])]));
 
 interface ContenderResult {
   results: Record<string, { msPerImage: number; imagesPerSecond: number; faces: Record<string, number>; annotatedMs?: number }>;
+  portraits: Record<string, string | null>;
   peakRssMb: number;
 }
 
@@ -21,8 +22,8 @@ interface ContenderResult {
 // without the arena limit it was neither faster nor smaller.
 const FACEAPI_ENV = { MALLOC_ARENA_MAX: ALLOCATOR_ENV.MALLOC_ARENA_MAX ?? '2' };
 
-async function contender(script: string, photos: unknown, seconds: number, allocatorEnv: Record<string, string>): Promise<ContenderResult> {
-  const { stdout } = await run(process.execPath, [script, JSON.stringify(photos), String(seconds)], {
+async function contender(script: string, photos: unknown, seconds: number, allocatorEnv: Record<string, string>, labelled: Portrait[]): Promise<ContenderResult> {
+  const { stdout } = await run(process.execPath, [script, JSON.stringify(photos), String(seconds), JSON.stringify(labelled)], {
     maxBuffer: 16 * 1024 * 1024,
     env: { ...process.env, OMP_NUM_THREADS: '1', ...allocatorEnv },
   });
@@ -42,11 +43,12 @@ function recall(faces: Record<string, number>): number {
 
 const seconds = Number(process.env.BENCH_SECONDS ?? '15');
 const photos = await preparePhotos();
+const labelled = await portraits();
 console.log(`Pipeline benchmark: ${GROUP_PHOTOS.length} group photos at ${WIDTHS.join(' and ')} px, ${seconds} s per width and contender, one thread each.`);
 const envText = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
 console.log(`Visage with ${envText(ALLOCATOR_ENV)}; face-api with ${envText(FACEAPI_ENV)}.`);
-const visage = await contender('bench/contender-visage.mjs', photos, seconds, ALLOCATOR_ENV);
-const faceapi = await contender('bench/contender-faceapi.mjs', photos, seconds, FACEAPI_ENV);
+const visage = await contender('bench/contender-visage.mjs', photos, seconds, ALLOCATOR_ENV, labelled);
+const faceapi = await contender('bench/contender-faceapi.mjs', photos, seconds, FACEAPI_ENV, labelled);
 
 for (const width of WIDTHS) {
   const v = visage.results[width];
@@ -60,6 +62,9 @@ for (const width of WIDTHS) {
   console.log(`  photos with the right face count: Visage ${exactCounts(v.faces)}/${GROUP_PHOTOS.length}, face-api ${exactCounts(f.faces)}/${GROUP_PHOTOS.length}`);
   for (const name of GROUP_PHOTOS) console.log(`    ${name}: expected ${EXPECTED_FACES[name]}, Visage ${v.faces[name]}, face-api ${f.faces[name]}`);
 }
+const right = (r: ContenderResult) => labelled.filter((p) => r.portraits[p.name] === p.expected).length;
+console.log(`\nEmotion of the face in ${labelled.length} labelled single-face photos: Visage ${right(visage)}/${labelled.length} right, face-api ${right(faceapi)}/${labelled.length}`);
+for (const p of labelled) console.log(`    ${p.name}: ${p.expected}; Visage ${visage.portraits[p.name] ?? 'no face'}, face-api ${faceapi.portraits[p.name] ?? 'no face'}`);
 console.log(`\nPeak memory (RSS): Visage ${visage.peakRssMb.toFixed(0)} MB, face-api ${faceapi.peakRssMb.toFixed(0)} MB`);
 
 if (process.env.BENCH_SKIP_LOAD !== '1') {
