@@ -217,6 +217,23 @@ class QuantiseTest(unittest.TestCase):
             both = (members[0](x[200:]) + members[1](x[200:])) / 2
             self.assertLess((pair_twin(x[200:]) - both).abs().max().item(), 1e-5)
 
+    def test_an_int8_export_turns_back_into_a_float_network_with_its_weights(self):
+        mean, std = 0.5, 0.25
+        x = data.normalise(torch.from_numpy(np.random.RandomState(2).randint(0, 256, (300, 48, 48)).astype(np.uint8)), mean, std)
+        float_model = self._trained_vgg(0)
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32, int8 = os.path.join(tmp, "m.onnx"), os.path.join(tmp, "m-int8.onnx")
+            export.export_onnx(float_model, 48, 1, fp32)
+            graph, twin = quantize.quantise([fp32], mean, std, x[:200])
+            onnx.save(graph, int8)
+            back = onnx_to_checkpoint.network_from_onnx(int8, ModelConfig(arch="vgg", width=8), x[:200])
+        with torch.no_grad():
+            want, got = float_model(x[200:]), back(x[200:])
+            # int8 weights in float arithmetic: close to the original network, not bit-equal to it
+            self.assertLess((got - want).abs().mean().item(), 0.05 * want.abs().mean().item() + 1e-3)
+            self.assertGreater((got.argmax(1) == want.argmax(1)).float().mean().item(), 0.9)
+            self.assertGreater((got - want).abs().max().item(), 0.0)
+
 
 if __name__ == "__main__":
     unittest.main()
