@@ -46,20 +46,54 @@ def quantize_settings():
     return quantize.PERCENTILE, quantize.CALIBRATION_FACES
 
 
-def _stage_one_line(ckpt: dict) -> str:
-    """A second-stage run starts from the weights of a first; name them and the first stage's recipe."""
+def _init_dir(cfg: dict):
+    """The run dir a later-stage run started from, when it was a run dir (not a converted checkpoint file)."""
+    init = cfg.get("init") or ""
+    return init if init and os.path.isdir(init) else None
+
+
+def _earlier_stages(ckpts: list) -> list:
+    """Run dirs of every earlier stage the members grew from, earliest first, each once."""
+    seen = []
+
+    def visit(cfg: dict) -> None:
+        d = _init_dir(cfg)
+        if d is None or d in seen:
+            return
+        try:
+            import torch  # only here: the card's other parts need no torch
+            visit(torch.load(os.path.join(d, "last.pt"), map_location="cpu")["config"])
+        except (OSError, KeyError):
+            pass
+        seen.append(d)
+
+    for c in ckpts:
+        visit(c["config"])
+    return seen
+
+
+def _stage_line(ckpt: dict, run_dir: str) -> str:
+    """A later-stage run starts from the weights of an earlier one; name them and that run's recipe."""
     cfg = ckpt["config"]
-    line = f"- Seed {cfg['seed']} run is a second stage: it starts from the weights in `{cfg['init']}`"
+    line = f"- `{os.path.relpath(run_dir)}` is a later stage: it starts from the weights in `{cfg['init']}`"
     path = os.path.join(cfg["init"], "best.pt") if os.path.isdir(cfg["init"]) else cfg["init"]
     try:
-        import torch  # only here: the card's other parts need no torch
+        import torch
         first = torch.load(path, map_location="cpu")
         c = first["config"]
-        line += (f" (a first stage: {c['arch']} width {c['width']}, {c['epochs']} epochs to lr {c['lr']}, seed {c['seed']}, "
-                 f"random erasing p={c['erase_prob']}; its epoch {first['epoch']}, PublicTest {_pct(first['public_acc'])})")
+        soft = f", FER+ soft labels weight {c['ferplus_weight']}" if c.get("ferplus_weight") else ""
+        earlier = f", itself started from `{c['init']}`" if c.get("init") else ""
+        line += (f" ({c['arch']} width {c['width']}, {c['epochs']} epochs to lr {c['lr']}, seed {c['seed']}, "
+                 f"random erasing p={c['erase_prob']}{soft}{earlier}; its epoch {first['epoch']}, PublicTest {_pct(first['public_acc'])})")
     except (OSError, KeyError):
         pass
     return line
+
+
+def _minutes(run_dirs: list) -> float:
+    import torch
+    return sum(torch.load(os.path.join(d, "last.pt"), map_location="cpu")["elapsed_s"] / 60
+               for d in run_dirs if os.path.exists(os.path.join(d, "last.pt")))
 
 
 def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: list, svg_name: str, crop_config: str = "") -> None:
@@ -70,6 +104,9 @@ def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: li
              else f"{cfg['arch']} (width {cfg['width']})")
     pub, priv = scores["PublicTest"], scores["PrivateTest"]
     labels = sidecar["labels"]
+    earlier = _earlier_stages(ckpts)
+    first_minutes = _minutes(earlier) if earlier else 0.0
+    first_commands = [_command(d) for d in earlier]  # before the later stages that start from them
     ort_ms = f"{scores['msPerFaceOnnxruntime']:.3f}" if scores.get("msPerFaceOnnxruntime") is not None else "(not measured)"
     lines = [
         f"# Emotion model: {title}",
@@ -88,13 +125,14 @@ def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: li
         f"mean {sidecar['input']['mean'][0]:.4f}, std {sidecar['input']['std'][0]:.4f}",
         f"- SGD (Nesterov, momentum {cfg['momentum']}, weight decay {cfg['weight_decay']}), one-cycle to lr {cfg['lr']}, "
         f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, bf16 autocast, channels_last",
-        f"- Cross-entropy, label smoothing {cfg['label_smoothing']}, class weights (mean count / count)^{cfg['class_weight_power']}",
+        f"- Cross-entropy, label smoothing {cfg['label_smoothing']}, class weights (mean count / count)^{cfg['class_weight_power']}"
+        + (f", FER+ soft labels weight {cfg['ferplus_weight']}" if cfg.get("ferplus_weight") else ""),
         f"- Augmentation: flip {cfg['hflip']}, rotation ±{cfg['rotate_deg']}°, scale ±{100 * cfg['scale_jitter']:.0f}%, "
         f"shift ±{100 * cfg['shift_jitter']:.0f}%, random erasing p={cfg['erase_prob']}",
         f"- Seed {', '.join(str(c['config']['seed']) for c in ckpts)}; weights from epoch "
         f"{', '.join(str(c['epoch']) for c in ckpts)} (best PublicTest of each run)"
         + (f"; the {len(ckpts)} networks' logits are averaged inside the one ONNX graph" if len(ckpts) > 1 else ""),
-        *[_stage_one_line(c) for c in ckpts if c["config"].get("init")],
+        *[_stage_line(c, r) for c, r in zip(ckpts, run_dirs) if c["config"].get("init")],
         f"- Runtime: TTA horizontal flip {sidecar['tta']['hflip']} (logits averaged), temperature {sidecar['temperature']:.4f} "
         f"(NLL on PublicTest); crop scale {sidecar['crop']['scale']}, offsetY {sidecar['crop']['offsetY']}",
         *([f"- int8 (training/quantize.py): convolutions in QDQ form, uint8 activations with scales from the "
@@ -131,10 +169,14 @@ def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: li
         f"- {ort_ms} ms per face through onnxruntime-node, {scores['msPerFace']:.3f} ms through PyTorch fp32 "
         f"(1 thread, one run per face{' with its mirror image in the same batch' if sidecar['tta']['hflip'] else ''}; "
         "fastest of 10 blocks on a shared machine)",
-        f"- Training: {tr['minutes']:.1f} minutes for {tr['epochs']} epochs on {tr['hardware']}",
+        f"- Training: {tr['minutes']:.1f} minutes for "
+        + (f"{len(ckpts)} runs of {tr['epochs']} epochs" if len(ckpts) > 1 else f"{tr['epochs']} epochs")
+        + (f", plus {first_minutes:.1f} minutes of the {len(earlier)} earlier stages they start from" if first_minutes else "")
+        + f", on {tr['hardware']}",
         "",
         "## Reproduce",
         "```sh",
+        *first_commands,
         *[_command(r) for r in run_dirs],
         "/usr/bin/python3 training/export.py "
         + " ".join(f"--run {os.path.relpath(r) if not os.path.isabs(r) else r}" for r in run_dirs)
