@@ -53,8 +53,8 @@ def _init_dir(cfg: dict):
 
 
 def _earlier_stages(ckpts: list) -> list:
-    """Run dirs of every earlier stage the members grew from, earliest first, each once."""
-    seen = []
+    """(run dir, its last.pt or None) of every earlier stage the members grew from, earliest first, each once."""
+    seen = {}
 
     def visit(cfg: dict) -> None:
         d = _init_dir(cfg)
@@ -62,14 +62,16 @@ def _earlier_stages(ckpts: list) -> list:
             return
         try:
             import torch  # only here: the card's other parts need no torch
-            visit(torch.load(os.path.join(d, "last.pt"), map_location="cpu")["config"])
-        except (OSError, KeyError):
-            pass
-        seen.append(d)
+            last = torch.load(os.path.join(d, "last.pt"), map_location="cpu")
+        except OSError:
+            last = None
+        if last is not None:
+            visit(last["config"])
+        seen[d] = last
 
     for c in ckpts:
         visit(c["config"])
-    return seen
+    return list(seen.items())
 
 
 def _stage_line(ckpt: dict, run_dir: str) -> str:
@@ -90,12 +92,6 @@ def _stage_line(ckpt: dict, run_dir: str) -> str:
     return line
 
 
-def _minutes(run_dirs: list) -> float:
-    import torch
-    return sum(torch.load(os.path.join(d, "last.pt"), map_location="cpu")["elapsed_s"] / 60
-               for d in run_dirs if os.path.exists(os.path.join(d, "last.pt")))
-
-
 def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: list, svg_name: str, crop_config: str = "") -> None:
     ckpt = ckpts[0]
     cfg, tr = ckpt["config"], sidecar["training"]
@@ -105,8 +101,8 @@ def write_card(path: str, run_dirs: list, sidecar: dict, scores: dict, ckpts: li
     pub, priv = scores["PublicTest"], scores["PrivateTest"]
     labels = sidecar["labels"]
     earlier = _earlier_stages(ckpts)
-    first_minutes = _minutes(earlier) if earlier else 0.0
-    first_commands = [_command(d) for d in earlier]  # before the later stages that start from them
+    first_minutes = sum(last["elapsed_s"] / 60 for _, last in earlier if last is not None)
+    first_commands = [_command(d) for d, _ in earlier]  # before the later stages that start from them
     ort_ms = f"{scores['msPerFaceOnnxruntime']:.3f}" if scores.get("msPerFaceOnnxruntime") is not None else "(not measured)"
     lines = [
         f"# Emotion model: {title}",
