@@ -16,11 +16,11 @@ const { values } = parseArgs({
   },
 });
 const model = await loadEmotionClassifier({ modelDir: values['model-dir'] ?? 'assets/models', threads: 1 });
-const { mean, std, size } = model.sidecar;
+const { mean, std, size, labels } = model.sidecar;
 if (size !== FER_SIZE) throw new Error(`this tool feeds 48x48 FER faces; the model wants ${size} px`);
 const faces: { pixels: Uint8Array; label: number }[] = [];
 for await (const face of readFer2013(values.data ?? '', (values.split ?? 'PublicTest') as FerSplit)) {
-  faces.push({ pixels: face.pixels, label: EMOTIONS.indexOf(face.label) });
+  faces.push({ pixels: face.pixels, label: labels.indexOf(face.label) }); // index into the model's output order
 }
 
 /** One view: the face shifted by (dx, dy) px and zoomed by 1/zoom about its centre, optionally mirrored; edges repeat. */
