@@ -181,9 +181,13 @@ describe('check a photo by keyboard alone', () => {
   it('chooses a photo, selects a face, flags it, and checks a link', async () => {
     const tp = await newPage(chrome.browser, 1280);
     const { page } = tp;
+    // Listen before the page loads: the listener switches on the browser's file-chooser interception, and switched
+    // on only next to the key press it can lose the race with it, letting a real (headless, unseen) dialog open.
+    const chooserShown = page.waitForEvent('filechooser', { timeout: 100_000 });
     await page.goto(server.url);
     await tabTo(page, '#choose-photo');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    await page.keyboard.press('Enter');
+    const chooser = await chooserShown;
     const answer = await answerOf(tp, () => chooser.setFiles(THREE));
     await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe('results-title');
 
