@@ -3,8 +3,8 @@
     /usr/bin/python3 training/export.py --run training/runs/<name> [--run ...] [--int8] [--model-dir assets/models --name emotion]
 
 Writes <name>.onnx (opset 13, input "input" [N,C,S,S] float32, dynamic batch; output "logits" [N,7]),
-<name>.json (pixel contract, labels, temperature fitted on PublicTest over the TTA-averaged logits, crop framing,
-metrics, training facts), and through evaluate.py the model card <name>.md and <name>-confusion.svg.
+<name>.json (pixel contract, labels, temperature fitted on PublicTest over the TTA-averaged logits, class offsets fitted
+on PublicTest for macro-F1, crop framing, metrics, training facts), and through evaluate.py the model card <name>.md and <name>-confusion.svg.
 """
 import argparse
 import json
@@ -64,7 +64,8 @@ def hardware() -> str:
     return f"{name} CPU"
 
 
-def build_sidecar(ckpts: list, lasts: list, temperature: float, crop: dict, hflip: bool, precision: str = "fp32") -> dict:
+def build_sidecar(ckpts: list, lasts: list, temperature: float, class_bias: list, crop: dict, hflip: bool,
+                  precision: str = "fp32") -> dict:
     ckpt, cfg = ckpts[0], ckpts[0]["config"]
     return {
         "format": SIDECAR_FORMAT,
@@ -73,6 +74,8 @@ def build_sidecar(ckpts: list, lasts: list, temperature: float, crop: dict, hfli
         "output": {"name": "logits"},
         "labels": list(data.LABELS),
         "temperature": round(temperature, 4),
+        # Added to logits / temperature before the softmax, in label order (evaluate.fit_class_bias).
+        "classBias": class_bias,
         "tta": {"hflip": hflip},
         # int8: convs in QDQ form, written by training/quantize.py; the metrics are the int8 model's.
         "precision": precision,
@@ -105,6 +108,8 @@ def main() -> None:
     p.add_argument("--tta-hflip", choices=["on", "off"], default="",
                    help="mirror-image test-time augmentation at run time (default: the runs' tta_hflip); an ensemble "
                    "may spend the mirror pass's time on its second member instead")
+    p.add_argument("--class-bias", choices=["on", "off"], default="on",
+                   help="fit per-class offsets on PublicTest for macro-F1 (default on; off writes zeros)")
     p.add_argument("--int8", action="store_true",
                    help="ship the convolutions in int8 (training/quantize.py): about 3x faster per face on CPUs with VNNI")
     a = p.parse_args()
@@ -127,6 +132,8 @@ def main() -> None:
     x, y = data.split(fer, "PublicTest")
     logits = evaluate.predict_logits(model, x, ckpt["mean"], ckpt["std"], cfg["size"], hflip)
     temperature = evaluate.fit_temperature(logits, torch.from_numpy(y))
+    class_bias = (evaluate.fit_class_bias(logits, y, temperature) if a.class_bias == "on"
+                  else [0.0] * len(data.LABELS))
 
     crop = {"scale": cfg["crop_scale"], "offsetY": cfg["crop_offset_y"]}
     if a.crop_config:
@@ -135,12 +142,13 @@ def main() -> None:
         crop = {"scale": float(recipe["crop_scale"]), "offsetY": float(recipe["crop_offset_y"])}
     sidecar_path = os.path.join(a.model_dir, f"{a.name}.json")
     with open(f"{sidecar_path}.tmp", "w") as f:
-        json.dump(build_sidecar(ckpts, lasts, temperature, crop, hflip, "int8" if a.int8 else "fp32"), f, indent=2)
+        json.dump(build_sidecar(ckpts, lasts, temperature, class_bias, crop, hflip, "int8" if a.int8 else "fp32"), f, indent=2)
         f.write("\n")
     os.replace(f"{sidecar_path}.tmp", sidecar_path)
     scores = evaluate.write_reports(a.run, a.model_dir, a.name, a.crop_config)
     m = scores["PrivateTest"]
-    print(f"{onnx_path}: {os.path.getsize(onnx_path)} bytes, temperature {temperature:.4f}; PrivateTest accuracy "
+    print(f"{onnx_path}: {os.path.getsize(onnx_path)} bytes, temperature {temperature:.4f}, class offsets {class_bias}; "
+          f"PrivateTest accuracy "
           f"{m['accuracy']:.4f} macro-F1 {m['macroF1']:.4f} ECE {m['eceUncalibrated']:.4f} -> {m['ece']:.4f}; "
           f"recall {np.round([c['recall'] for c in m['perClass'].values()], 3).tolist()}")
 

@@ -1,6 +1,6 @@
 // The emotion classifier: an ONNX network written by training/export.py and the sidecar JSON that describes it.
-// Every number the runtime needs (input size, normalisation, label order, temperature, test-time augmentation,
-// crop framing) is read from the sidecar; nothing here repeats the training configuration.
+// Every number the runtime needs (input size, normalisation, label order, temperature, class offsets, test-time
+// augmentation, crop framing) is read from the sidecar; nothing here repeats the training configuration.
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EMOTIONS, type Emotion } from '../pipeline/types.js';
@@ -14,6 +14,8 @@ export interface EmotionSidecar extends SidecarIo {
   /** Model output index -> emotion. */
   labels: Emotion[];
   temperature: number;
+  /** Added to logits / temperature before the softmax, in label order (zeros when the sidecar has none). */
+  classBias: number[];
   hflip: boolean;
   crop: { scale: number; offsetY: number };
   metrics: Record<string, unknown>;
@@ -73,6 +75,7 @@ export function parseEmotionSidecar(json: unknown, name: string): EmotionSidecar
     std,
     labels: labels as Emotion[],
     temperature: readNumber(root, 'temperature', name, { min: 0.05, max: 20 }),
+    classBias: readClassBias(root.classBias, name),
     hflip: tta.hflip === true,
     crop: {
       scale: readNumber(crop, 'scale', name, { min: 0.1, max: 4 }, 'crop.'),
@@ -80,6 +83,15 @@ export function parseEmotionSidecar(json: unknown, name: string): EmotionSidecar
     },
     metrics: readObject(root.metrics ?? {}, name, 'metrics'),
   };
+}
+
+// Sidecars written before class offsets existed have none: that is the same as zeros. Larger offsets than a few units
+// would overrule the network instead of nudging it, so they are refused as a broken export.
+function readClassBias(value: unknown, name: string): number[] {
+  if (value === undefined) return new Array<number>(EMOTIONS.length).fill(0);
+  const bias = readNumberList(value, EMOTIONS.length, name, 'classBias');
+  if (bias.some((v) => Math.abs(v) > 5)) throw sidecarError(name, 'classBias', 'numbers from -5 to 5', value);
+  return bias;
 }
 
 function readNumberList(value: unknown, length: number, name: string, field: string): number[] {

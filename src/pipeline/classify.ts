@@ -1,6 +1,6 @@
 // Stage 4: name each face's emotion. All faces of a photo go through the network in one batch (twice as many rows
 // when the model asks for flip test-time augmentation); logits of the views are averaged, then divided by the
-// calibrated temperature before the softmax, exactly as training/export.py fitted it.
+// calibrated temperature, plus the class offsets, before the softmax, exactly as training/export.py fitted them.
 import { EMOTIONS, type Classification, type EmotionScores, type FaceCrop } from './types.js';
 import { runEmotionModel, type EmotionClassifierModel, type EmotionSidecar } from '../models/emotion-classifier.js';
 
@@ -44,7 +44,7 @@ export function logitsToClassifications(logits: Float32Array, n: number, sidecar
     for (let view = 0; view < views; view++) {
       for (let j = 0; j < k; j++) avg[j] = (avg[j] ?? 0) + (logits[(view * n + i) * k + j] ?? 0) / views;
     }
-    const probs = softmax(avg.map((v) => v / sidecar.temperature));
+    const probs = softmax(avg.map((v, j) => v / sidecar.temperature + (sidecar.classBias[j] ?? 0)));
     const scores = Object.fromEntries(EMOTIONS.map((e) => [e, 0])) as EmotionScores;
     sidecar.labels.forEach((label, j) => (scores[label] = probs[j] ?? 0));
     const emotion = EMOTIONS.reduce((best, e) => (scores[e] > scores[best] ? e : best), EMOTIONS[0]);

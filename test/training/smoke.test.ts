@@ -63,11 +63,14 @@ describe('training pipeline smoke run', () => {
     const sidecar = JSON.parse(readFileSync(join(dir, 'models', 'emotion.json'), 'utf8')) as Record<string, unknown>;
     expect(sidecar.format).toBe('visage-emotion/1');
     expect(sidecar.labels).toEqual([...EMOTIONS]);
-    expect(Object.keys(sidecar).sort()).toEqual(['crop', 'format', 'input', 'labels', 'metrics', 'output', 'precision', 'tta', 'temperature', 'training'].sort());
+    expect(Object.keys(sidecar).sort()).toEqual(['classBias', 'crop', 'format', 'input', 'labels', 'metrics', 'output', 'precision', 'tta', 'temperature', 'training'].sort());
     expect(sidecar.precision).toBe('fp32');
     expect(classifier.sidecar.size).toBe(48);
     expect(classifier.sidecar.channels).toBe(1);
     expect(classifier.sidecar.temperature).toBeGreaterThan(0.2);
+    // class offsets fitted on PublicTest: one per label, centred (only their differences matter)
+    expect(classifier.sidecar.classBias).toHaveLength(EMOTIONS.length);
+    expect(Math.abs(classifier.sidecar.classBias.reduce((a, b) => a + b, 0))).toBeLessThan(1e-3);
     // crop framing is copied from the recipe (args.yaml of the run), never restated here
     const args = readFileSync(join(dir, 'run', 'args.yaml'), 'utf8');
     const fromArgs = (key: string): number => Number(new RegExp(`^${key}: (.+)$`, 'm').exec(args)?.[1]);
