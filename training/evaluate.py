@@ -79,12 +79,18 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return float(min(fine, key=nll))
 
 
-def macro_f1(labels: np.ndarray, pred: np.ndarray, k: int) -> float:
+def per_class(labels: np.ndarray, pred: np.ndarray, k: int):
+    """Confusion matrix (rows = true class, columns = predicted) and per-class precision, recall and F1."""
     confusion = np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)
     tp = np.diag(confusion).astype(float)
     precision = tp / np.maximum(confusion.sum(0), 1)
     recall = tp / np.maximum(confusion.sum(1), 1)
-    return float((2 * precision * recall / np.maximum(precision + recall, 1e-12)).mean())
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    return confusion, precision, recall, f1
+
+
+def macro_f1(labels: np.ndarray, pred: np.ndarray, k: int) -> float:
+    return float(per_class(labels, pred, k)[3].mean())
 
 
 def fit_class_bias(logits: torch.Tensor, labels: np.ndarray, temperature: float) -> list:
@@ -129,12 +135,8 @@ def classification_metrics(logits: torch.Tensor, labels: np.ndarray, temperature
     z = calibrated(logits, temperature, bias)
     pred = z.argmax(1).numpy()
     k = len(data.LABELS)
-    confusion = np.zeros((k, k), dtype=np.int64)  # rows = true class, columns = predicted, FER order
-    np.add.at(confusion, (labels, pred), 1)
-    tp = np.diag(confusion).astype(float)
-    precision = tp / np.maximum(confusion.sum(0), 1)
-    recall = tp / np.maximum(confusion.sum(1), 1)
-    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    confusion, precision, recall, f1 = per_class(labels, pred, k)  # FER order
+    raw_pred = logits.argmax(1).numpy()
     probs_raw = torch.softmax(logits, 1).numpy()
     probs_cal = torch.softmax(z, 1).numpy()
     return {
@@ -150,8 +152,7 @@ def classification_metrics(logits: torch.Tensor, labels: np.ndarray, temperature
         },
         "confusion": confusion.tolist(),
         # The same network without the class offsets: what they changed.
-        "withoutClassBias": {"accuracy": float((logits.argmax(1).numpy() == labels).mean()),
-                             "macroF1": macro_f1(labels, logits.argmax(1).numpy(), k)},
+        "withoutClassBias": {"accuracy": float((raw_pred == labels).mean()), "macroF1": macro_f1(labels, raw_pred, k)},
     }
 
 
